@@ -1,0 +1,199 @@
+"""Settings: resolved once (defaults < fwcensus.toml < environment < CLI flags) and passed down.
+
+No other module reads ``os.environ``; the CLI calls :func:`load_settings` with it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from scraper import __version__
+from scraper.errors import ConfigError
+
+DEFAULT_DB = Path("data") / "fwcensus.duckdb"
+DEFAULT_CONFIG = Path("fwcensus.toml")
+PROJECT_URL = "https://github.com/fwcensus/fwcensus"
+
+# Hosts fwcensus may fetch from. A code link to anything else is recorded as rejected.
+DEFAULT_ALLOWED_HOSTS = frozenset(
+    {
+        "openaccess.thecvf.com",
+        "github.com",
+        "api.github.com",
+        "codeload.github.com",
+        "raw.githubusercontent.com",
+        "gitlab.com",
+        "bitbucket.org",
+        "api.bitbucket.org",
+        "papers.nips.cc",
+        "proceedings.neurips.cc",
+        "datasets-benchmarks-proceedings.neurips.cc",
+        "proceedings.mlr.press",
+        "openreview.net",
+        "api.openreview.net",
+        "api2.openreview.net",
+        "aclanthology.org",
+        "www.ecva.net",
+        "export.arxiv.org",
+        "arxiv.org",
+        "huggingface.co",
+    }
+)
+
+# Minimum seconds between two requests to one host (politeness). Others get the default.
+DEFAULT_HOST_INTERVALS: Mapping[str, float] = {
+    "export.arxiv.org": 3.0,
+    "api.github.com": 0.25,
+    "codeload.github.com": 0.5,
+}
+
+# Hosts that are web sites (not APIs): robots.txt is read and obeyed there.
+ROBOTS_HOSTS = frozenset(
+    {
+        "openaccess.thecvf.com",
+        "papers.nips.cc",
+        "proceedings.neurips.cc",
+        "proceedings.mlr.press",
+        "aclanthology.org",
+        "www.ecva.net",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path = DEFAULT_DB
+    reports_dir: Path = Path("reports")
+    rewrite: tuple[tuple[str, str], ...] = ()
+    allowed_hosts: frozenset[str] = DEFAULT_ALLOWED_HOSTS
+    default_interval: float = 1.0
+    host_intervals: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_HOST_INTERVALS))
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    retries: int = 4
+    backoff: float = 2.0
+    max_retry_wait: float = 300.0
+    wait_on_rate_limit: bool = True
+    max_quota_wait: float = 3700.0
+    obey_robots: bool = True
+    user_agent: str = f"fwcensus/{__version__} (+{PROJECT_URL})"
+    github_token: str | None = field(default=None, repr=False)
+    max_repo_kb: int = 2_000_000
+    max_file_bytes: int = 1_000_000
+    max_scan_bytes: int = 300_000_000
+    pdf_max_pages: int = 40
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def parse_rewrite(text: str) -> tuple[tuple[str, str], ...]:
+    """Parse ``"https://a.com=http://127.0.0.1:1/a;https://b.com=http://127.0.0.1:1/b"``."""
+    pairs: list[tuple[str, str]] = []
+    for item in text.replace("\n", ";").split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        src, sep, dst = item.partition("=")
+        if not sep:
+            raise ConfigError(f"rewrite entry {item!r} has no '=': use REAL_BASE=LOCAL_BASE")
+        pairs.append(_check_rewrite(src.strip(), dst.strip()))
+    return tuple(pairs)
+
+
+def _check_rewrite(src: str, dst: str) -> tuple[str, str]:
+    for url in (src, dst):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"rewrite base {url!r} must be an http(s) URL like https://host/path")
+    return src.rstrip("/"), dst.rstrip("/")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
+
+
+def _from_toml(base: Settings, data: dict[str, Any], path: Path) -> Settings:
+    changes: dict[str, Any] = {}
+    top = data.get("fwcensus", data)
+    if "db" in top:
+        changes["db_path"] = Path(top["db"])
+    if "reports" in top:
+        changes["reports_dir"] = Path(top["reports"])
+    net = data.get("network", {})
+    if not isinstance(net, dict):
+        raise ConfigError(f"{path}: [network] must be a table")
+    rewrite = net.get("rewrite", {})
+    if not isinstance(rewrite, dict):
+        raise ConfigError(f"{path}: [network.rewrite] must be a table of REAL_BASE = LOCAL_BASE")
+    if rewrite:
+        changes["rewrite"] = tuple(_check_rewrite(k, str(v)) for k, v in rewrite.items())
+    if "extra_hosts" in net:
+        changes["allowed_hosts"] = base.allowed_hosts | frozenset(net["extra_hosts"])
+    for key, attr in (
+        ("interval", "default_interval"),
+        ("connect_timeout", "connect_timeout"),
+        ("read_timeout", "read_timeout"),
+        ("retries", "retries"),
+        ("max_retry_wait", "max_retry_wait"),
+    ):
+        if key in net:
+            changes[attr] = type(getattr(base, attr))(net[key])
+    if "wait_on_rate_limit" in net:
+        changes["wait_on_rate_limit"] = bool(net["wait_on_rate_limit"])
+    if "user_agent_contact" in net:
+        changes["user_agent"] = f"{base.user_agent[:-1]}; {net['user_agent_contact']})"
+    hosts = net.get("hosts", {})
+    if hosts:
+        merged = dict(base.host_intervals)
+        for host, conf in hosts.items():
+            if not isinstance(conf, dict) or "interval" not in conf:
+                raise ConfigError(f"{path}: [network.hosts.\"{host}\"] needs interval = SECONDS")
+            merged[host] = float(conf["interval"])
+        changes["host_intervals"] = merged
+    scan = data.get("scan", {})
+    for key in ("max_repo_kb", "max_file_bytes", "max_scan_bytes"):
+        if key in scan:
+            changes[key] = int(scan[key])
+    return replace(base, **changes)
+
+
+def load_settings(
+    env: Mapping[str, str],
+    *,
+    config_path: Path | None = None,
+    db_path: Path | None = None,
+) -> Settings:
+    """Resolve settings: defaults, then the config file, then environment, then flags."""
+    settings = Settings()
+    path = config_path or (Path(env["FWCENSUS_CONFIG"]) if env.get("FWCENSUS_CONFIG") else None)
+    if path is None and DEFAULT_CONFIG.is_file():
+        path = DEFAULT_CONFIG
+    if path is not None:
+        if not path.is_file():
+            raise ConfigError(f"config file {path} does not exist")
+        settings = _from_toml(settings, _read_toml(path), path)
+    if env.get("FWCENSUS_DB"):
+        settings = replace(settings, db_path=Path(env["FWCENSUS_DB"]))
+    if env.get("FWCENSUS_REWRITE"):
+        # Environment entries win over the config file's for the same base.
+        extra = parse_rewrite(env["FWCENSUS_REWRITE"])
+        keep = tuple(p for p in settings.rewrite if p[0] not in {s for s, _ in extra})
+        settings = replace(settings, rewrite=extra + keep)
+    token = env.get("GITHUB_TOKEN") or None
+    if token:
+        settings = replace(settings, github_token=token.strip())
+    if db_path is not None:
+        settings = replace(settings, db_path=db_path)
+    return settings

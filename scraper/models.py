@@ -1,0 +1,97 @@
+"""Plain records passed between stages. Parse functions return these; the store loads them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper as a venue source lists it.
+
+    ``native_id`` is the source's own stable id (for CVF, the file stem of the paper page);
+    ``paper_id`` is ``venue:year:native_id``.
+    """
+
+    venue: str
+    year: int
+    native_id: str
+    title: str
+    authors: tuple[str, ...] = ()
+    source: str = ""
+    page_url: str | None = None
+    pdf_url: str | None = None
+    supp_url: str | None = None
+    arxiv_id: str | None = None
+    abstract: str | None = None
+    track: str | None = None
+    status: str | None = None
+    openreview_id: str | None = None
+
+    @property
+    def paper_id(self) -> str:
+        return f"{self.venue}:{self.year}:{self.native_id}"
+
+
+@dataclass(frozen=True)
+class RepoRef:
+    """A normalised code-hosting repository: host is 'github', 'gitlab' or 'bitbucket'."""
+
+    host: str
+    owner: str
+    name: str
+
+    @property
+    def repo_id(self) -> str:
+        return f"{self.host}:{self.owner}/{self.name}"
+
+    @property
+    def slug(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+@dataclass(frozen=True)
+class CodeLink:
+    """A code link found for a paper.
+
+    ``url`` is the link as found (after line-break repair); ``repo`` is its normalised
+    repository, or None when the link is rejected (``rejected`` says why: a user page, an
+    unknown host, a private address...).
+    """
+
+    paper_id: str
+    url: str
+    found_in: str  # 'pdf', 'page', 'abstract', or an aggregator name
+    repo: RepoRef | None
+    official: bool = True
+    rejected: str | None = None
+
+
+@dataclass(frozen=True)
+class RepoMeta:
+    """Repository metadata from the host's API."""
+
+    repo: RepoRef
+    status: str  # 'ok', 'not_found', 'private', 'blocked', 'error', 'too_large'
+    status_detail: str | None = None
+    full_name: str | None = None  # after a rename/transfer
+    default_branch: str | None = None
+    stars: int | None = None
+    forks: int | None = None
+    created_at: str | None = None
+    pushed_at: str | None = None
+    archived: bool | None = None
+    fork: bool | None = None
+    size_kb: int | None = None
+    language: str | None = None
+
+
+@dataclass
+class FrameworkEvidence:
+    """How much evidence of one framework, of one kind, a scan found."""
+
+    framework: str
+    kind: str  # 'import', 'notebook', 'requirement', ...
+    files: int = 0
+    occurrences: int = 0
+    top_files: list[str] = field(default_factory=list)

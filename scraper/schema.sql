@@ -1,0 +1,121 @@
+-- fwcensus DuckDB schema, version 1. store.py applies it and records schema_version.
+-- Natural keys everywhere: papers by venue:year:native_id, repos by host:owner/name.
+
+CREATE TABLE IF NOT EXISTS schema_version (
+    version     INTEGER NOT NULL,
+    applied_at  TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS papers (
+    paper_id      VARCHAR PRIMARY KEY,   -- venue:year:native_id
+    venue         VARCHAR NOT NULL,      -- lower-case: cvpr, iccv, ...
+    year          INTEGER NOT NULL,
+    native_id     VARCHAR NOT NULL,
+    title         VARCHAR NOT NULL,
+    authors       VARCHAR[],
+    abstract      VARCHAR,
+    track         VARCHAR,
+    status        VARCHAR,
+    page_url      VARCHAR,
+    pdf_url       VARCHAR,
+    supp_url      VARCHAR,
+    arxiv_id      VARCHAR,
+    openreview_id VARCHAR,
+    source        VARCHAR NOT NULL,
+    first_seen    TIMESTAMP NOT NULL,
+    last_seen     TIMESTAMP NOT NULL
+);
+
+-- One row per processed PDF: whether its text was read, and how much.
+CREATE TABLE IF NOT EXISTS paper_texts (
+    paper_id     VARCHAR PRIMARY KEY,
+    status       VARCHAR NOT NULL,       -- ok, no_pdf, error, empty
+    detail       VARCHAR,
+    pages        INTEGER,
+    chars        INTEGER,
+    processed_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS code_links (
+    paper_id   VARCHAR NOT NULL,
+    url        VARCHAR NOT NULL,         -- as found (after line-break repair)
+    found_in   VARCHAR NOT NULL,         -- pdf, page, abstract, or an aggregator name
+    repo_id    VARCHAR,                  -- github:owner/name; NULL when rejected
+    official   BOOLEAN NOT NULL,
+    rejected   VARCHAR,                  -- reason, NULL when accepted
+    first_seen TIMESTAMP NOT NULL,
+    last_seen  TIMESTAMP NOT NULL,
+    PRIMARY KEY (paper_id, url, found_in)
+);
+
+CREATE TABLE IF NOT EXISTS repos (
+    repo_id         VARCHAR PRIMARY KEY, -- github:owner/name (lower-case)
+    host            VARCHAR NOT NULL,
+    owner           VARCHAR NOT NULL,
+    name            VARCHAR NOT NULL,
+    status          VARCHAR NOT NULL,    -- pending, ok, not_found, private, blocked, too_large, error
+    status_detail   VARCHAR,
+    full_name       VARCHAR,             -- as the host spells it now (after renames)
+    default_branch  VARCHAR,
+    stars           INTEGER,
+    forks           INTEGER,
+    created_at      TIMESTAMP,
+    pushed_at       TIMESTAMP,
+    archived        BOOLEAN,
+    fork            BOOLEAN,
+    size_kb         BIGINT,
+    language        VARCHAR,
+    scanned_ref     VARCHAR,             -- what was asked for (HEAD, a branch, a sha)
+    scanned_commit  VARCHAR,             -- the commit the tarball was made from
+    files_seen      INTEGER,
+    files_scanned   INTEGER,
+    bytes_scanned   BIGINT,
+    meta_fetched_at TIMESTAMP,
+    scanned_at      TIMESTAMP,
+    attempts        INTEGER NOT NULL DEFAULT 0
+);
+
+-- The raw counts behind every label: per repo, framework and kind of evidence.
+CREATE TABLE IF NOT EXISTS repo_evidence (
+    repo_id     VARCHAR NOT NULL,
+    commit      VARCHAR,
+    framework   VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL,        -- import, notebook, requirement, ...
+    files       INTEGER NOT NULL,
+    occurrences INTEGER NOT NULL,
+    top_files   VARCHAR[],
+    PRIMARY KEY (repo_id, framework, kind)
+);
+
+-- One classification per repo (the detector's verdict on the scanned commit).
+CREATE TABLE IF NOT EXISTS repo_frameworks (
+    repo_id          VARCHAR PRIMARY KEY,
+    primary_fw       VARCHAR,            -- NULL when no deep-learning framework was found
+    frameworks       VARCHAR[] NOT NULL, -- every framework judged 'used' (primary first)
+    confidence       DOUBLE,
+    reasons          VARCHAR,
+    detector_version VARCHAR NOT NULL,
+    classified_at    TIMESTAMP NOT NULL
+);
+
+CREATE SEQUENCE IF NOT EXISTS run_ids START 1;
+
+CREATE TABLE IF NOT EXISTS runs (
+    run_id     INTEGER PRIMARY KEY,
+    command    VARCHAR NOT NULL,
+    args       VARCHAR,
+    started_at TIMESTAMP NOT NULL,
+    ended_at   TIMESTAMP,
+    status     VARCHAR NOT NULL,         -- running, ok, partial, failed
+    counts     VARCHAR,                  -- JSON object of counters
+    error      VARCHAR
+);
+
+-- Per-item failures of a run, so the next run retries them and a user sees why.
+CREATE TABLE IF NOT EXISTS failures (
+    run_id  INTEGER NOT NULL,
+    stage   VARCHAR NOT NULL,            -- list, pdf, repo_meta, repo_scan
+    item    VARCHAR NOT NULL,            -- a URL, a paper id or a repo id
+    reason  VARCHAR NOT NULL,
+    failed_at TIMESTAMP NOT NULL
+);

@@ -1,0 +1,328 @@
+"""The DuckDB store: schema, migrations, idempotent bulk upserts and the run log.
+
+Loads are set-based (a DataFrame registered with DuckDB, then one ``INSERT ... ON CONFLICT``),
+never row by row. Running the same load twice leaves the same rows; only ``last_seen`` moves.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+import pandas as pd
+
+from scraper.errors import ConfigError, StoreLocked
+from scraper.models import CodeLink, Paper, RepoMeta, RepoRef
+
+if TYPE_CHECKING:
+    from scraper.detect import ScanResult
+
+SCHEMA_VERSION = 1
+_HERE = Path(__file__).resolve().parent
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Store:
+    """An open fwcensus database. Use :meth:`open`; close it (or use ``with``)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None:
+        self.con = con
+        self.path = path
+        self.read_only = read_only
+
+    @classmethod
+    def open(cls, path: Path, *, read_only: bool = False) -> Store:
+        path = Path(path)
+        if read_only and not path.exists():
+            raise ConfigError(
+                f"no database at {path}. Create one with `fwcensus run` (or try `fwcensus demo`), "
+                "or point at another with --db / FWCENSUS_DB."
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLocked(
+                    f"the database {path} is in use by another process (a running `fwcensus run`?). "
+                    "Wait for it to finish, or use another --db."
+                ) from None
+            raise ConfigError(f"cannot open database {path}: {exc}") from None
+        store = cls(con, path, read_only)
+        if not read_only:
+            store.migrate()
+        return store
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ------------------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        try:
+            rows = self.con.execute("SELECT max(version) FROM schema_version").fetchall()
+        except duckdb.CatalogException:
+            return 0
+        return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+    def migrate(self) -> None:
+        version = self.schema_version()
+        if version > SCHEMA_VERSION:
+            raise ConfigError(
+                f"{self.path} was written by a newer fwcensus (schema {version} > "
+                f"{SCHEMA_VERSION}); upgrade fwcensus."
+            )
+        if version < 1:
+            self.con.execute((_HERE / "schema.sql").read_text())
+            self.con.execute("INSERT INTO schema_version VALUES (1, ?)", [utcnow()])
+        # Future migrations: `if version < 2: ...` here, each recording its version.
+        self.con.execute((_HERE / "views.sql").read_text())
+
+    # -- loading helpers ---------------------------------------------------------------------
+
+    def _upsert(self, table: str, frame: pd.DataFrame, keys: Sequence[str], keep: Sequence[str]) -> None:
+        """Insert rows; on key conflict update every column except keys and ``keep``."""
+        if frame.empty:
+            return
+        cols = list(frame.columns)
+        updates = [c for c in cols if c not in keys and c not in keep]
+        name = f"_incoming_{table}"
+        self.con.register(name, frame)
+        try:
+            sql = (
+                f"INSERT INTO {table} ({', '.join(cols)}) "
+                f"SELECT {', '.join(cols)} FROM {name} "
+                f"ON CONFLICT ({', '.join(keys)}) DO "
+            )
+            if updates:
+                sql += "UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in updates)
+            else:
+                sql += "NOTHING"
+            self.con.execute(sql)
+        finally:
+            self.con.unregister(name)
+
+    # -- papers and links --------------------------------------------------------------------
+
+    def upsert_papers(self, papers: Iterable[Paper], now: datetime | None = None) -> int:
+        """Insert or refresh papers; returns how many were new."""
+        now = now or utcnow()
+        rows = []
+        seen: set[str] = set()
+        for p in papers:
+            if p.paper_id in seen:
+                continue
+            seen.add(p.paper_id)
+            row = asdict(p)
+            row["authors"] = list(p.authors)
+            row["paper_id"] = p.paper_id
+            row["first_seen"] = now
+            row["last_seen"] = now
+            rows.append(row)
+        if not rows:
+            return 0
+        frame = pd.DataFrame(rows)
+        before = self.count("papers")
+        self._upsert("papers", frame, ["paper_id"], ["first_seen"])
+        return self.count("papers") - before
+
+    def upsert_code_links(self, links: Iterable[CodeLink], now: datetime | None = None) -> int:
+        now = now or utcnow()
+        rows = {}
+        for link in links:
+            key = (link.paper_id, link.url, link.found_in)
+            if key in rows:
+                continue
+            rows[key] = {
+                "paper_id": link.paper_id,
+                "url": link.url,
+                "found_in": link.found_in,
+                "repo_id": link.repo.repo_id if link.repo else None,
+                "official": link.official,
+                "rejected": link.rejected,
+                "first_seen": now,
+                "last_seen": now,
+            }
+        if not rows:
+            return 0
+        before = self.count("code_links")
+        self._upsert(
+            "code_links",
+            pd.DataFrame(list(rows.values())),
+            ["paper_id", "url", "found_in"],
+            ["first_seen"],
+        )
+        new_repos = {link["repo_id"] for link in rows.values() if link["repo_id"]}
+        self.ensure_repos(new_repos)
+        return self.count("code_links") - before
+
+    def record_paper_text(
+        self,
+        paper_id: str,
+        status: str,
+        *,
+        detail: str | None = None,
+        pages: int | None = None,
+        chars: int | None = None,
+    ) -> None:
+        self.con.execute(
+            "INSERT OR REPLACE INTO paper_texts VALUES (?, ?, ?, ?, ?, ?)",
+            [paper_id, status, detail, pages, chars, utcnow()],
+        )
+
+    def papers_without_text(self, venue: str, year: int, retry_errors: bool = True) -> list[tuple[str, str | None]]:
+        """(paper_id, pdf_url) of papers whose PDF has not been read (or failed, to retry)."""
+        statuses = ["ok", "no_pdf", "empty"] + ([] if retry_errors else ["error"])
+        return [
+            (r[0], r[1])
+            for r in self.con.execute(
+                "SELECT p.paper_id, p.pdf_url FROM papers p "
+                "LEFT JOIN paper_texts t ON t.paper_id = p.paper_id "
+                "WHERE p.venue = ? AND p.year = ? "
+                "AND (t.status IS NULL OR NOT list_contains(?, t.status)) "
+                "ORDER BY p.paper_id",
+                [venue, year, statuses],
+            ).fetchall()
+        ]
+
+    # -- repositories ------------------------------------------------------------------------
+
+    def ensure_repos(self, repo_ids: Iterable[str]) -> None:
+        rows = []
+        for repo_id in sorted(set(repo_ids)):
+            host, _, slug = repo_id.partition(":")
+            owner, _, name = slug.rpartition("/")
+            rows.append({"repo_id": repo_id, "host": host, "owner": owner, "name": name,
+                         "status": "pending", "attempts": 0})
+        if rows:
+            self._upsert("repos", pd.DataFrame(rows), ["repo_id"], ["status", "attempts"])
+
+    def repos_to_scan(self, venue: str | None = None, years: Sequence[int] | None = None,
+                      max_attempts: int = 3) -> list[RepoRef]:
+        """Repos linked (officially) from the selected papers that are pending or failed."""
+        sql = (
+            "SELECT DISTINCT r.host, r.owner, r.name FROM repos r "
+            "JOIN code_links c ON c.repo_id = r.repo_id AND c.rejected IS NULL AND c.official "
+            "JOIN papers p ON p.paper_id = c.paper_id "
+            "WHERE (r.status = 'pending' OR (r.status = 'error' AND r.attempts < ?))"
+        )
+        params: list[Any] = [max_attempts]
+        if venue is not None:
+            sql += " AND p.venue = ?"
+            params.append(venue)
+        if years is not None:
+            sql += " AND list_contains(?, p.year)"
+            params.append(list(years))
+        sql += " ORDER BY 1, 2, 3"
+        return [RepoRef(h, o, n) for h, o, n in self.con.execute(sql, params).fetchall()]
+
+    def record_repo_meta(self, meta: RepoMeta) -> None:
+        self.con.execute(
+            """UPDATE repos SET status = ?, status_detail = ?, full_name = ?, default_branch = ?,
+                   stars = ?, forks = ?, created_at = ?, pushed_at = ?, archived = ?, fork = ?,
+                   size_kb = ?, language = ?, meta_fetched_at = ?,
+                   attempts = attempts + (CASE WHEN ? = 'error' THEN 1 ELSE 0 END)
+               WHERE repo_id = ?""",
+            [meta.status, meta.status_detail, meta.full_name, meta.default_branch, meta.stars,
+             meta.forks, _ts(meta.created_at), _ts(meta.pushed_at), meta.archived, meta.fork,
+             meta.size_kb, meta.language, utcnow(), meta.status, meta.repo.repo_id],
+        )
+
+    def record_scan(self, repo: RepoRef, ref: str, result: ScanResult, detector_version: str) -> None:
+        """Store a scan: status, evidence rows and the classification, in one transaction."""
+        now = utcnow()
+        status = "ok" if result.status in ("ok", "empty") else result.status
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute(
+                """UPDATE repos SET status = ?, status_detail = ?, scanned_ref = ?,
+                       scanned_commit = ?, files_seen = ?, files_scanned = ?, bytes_scanned = ?,
+                       scanned_at = ?,
+                       attempts = attempts + (CASE WHEN ? = 'error' THEN 1 ELSE 0 END)
+                   WHERE repo_id = ?""",
+                [status, result.detail, ref, result.commit, result.files_seen,
+                 result.files_scanned, result.bytes_scanned, now, status, repo.repo_id],
+            )
+            self.con.execute("DELETE FROM repo_evidence WHERE repo_id = ?", [repo.repo_id])
+            self.con.execute("DELETE FROM repo_frameworks WHERE repo_id = ?", [repo.repo_id])
+            if status == "ok":
+                rows = [
+                    {"repo_id": repo.repo_id, "commit": result.commit, "framework": e.framework,
+                     "kind": e.kind, "files": e.files, "occurrences": e.occurrences,
+                     "top_files": list(e.top_files)}
+                    for e in result.evidence
+                ]
+                if rows:
+                    self._upsert("repo_evidence", pd.DataFrame(rows),
+                                 ["repo_id", "framework", "kind"], [])
+                self.con.execute(
+                    "INSERT INTO repo_frameworks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [repo.repo_id, result.primary, list(result.frameworks), result.confidence,
+                     "\n".join(result.reasons), detector_version, now],
+                )
+            self.con.execute("COMMIT")
+        except Exception:
+            self.con.execute("ROLLBACK")
+            raise
+
+    def record_repo_failure(self, repo: RepoRef, status: str, detail: str) -> None:
+        self.con.execute(
+            """UPDATE repos SET status = ?, status_detail = ?,
+                   attempts = attempts + (CASE WHEN ? = 'error' THEN 1 ELSE 0 END)
+               WHERE repo_id = ?""",
+            [status, detail, status, repo.repo_id],
+        )
+
+    # -- runs --------------------------------------------------------------------------------
+
+    def start_run(self, command: str, args: dict[str, Any]) -> int:
+        rows = self.con.execute(
+            "INSERT INTO runs (run_id, command, args, started_at, status) "
+            "VALUES (nextval('run_ids'), ?, ?, ?, 'running') RETURNING run_id",
+            [command, json.dumps(args, sort_keys=True, default=str), utcnow()],
+        ).fetchall()
+        return int(rows[0][0])
+
+    def finish_run(self, run_id: int, status: str, counts: dict[str, int],
+                   error: str | None = None) -> None:
+        self.con.execute(
+            "UPDATE runs SET ended_at = ?, status = ?, counts = ?, error = ? WHERE run_id = ?",
+            [utcnow(), status, json.dumps(counts, sort_keys=True), error, run_id],
+        )
+
+    def add_failure(self, run_id: int, stage: str, item: str, reason: str) -> None:
+        self.con.execute(
+            "INSERT INTO failures VALUES (?, ?, ?, ?, ?)", [run_id, stage, item, reason, utcnow()]
+        )
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def count(self, table: str) -> int:
+        return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        return self.con.execute(sql, params or []).df()
+
+
+def _ts(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed

@@ -1,0 +1,66 @@
+"""Settings resolution: defaults < config file < environment < flags; secrets stay hidden."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scraper.config import DEFAULT_DB, load_settings
+from scraper.errors import ConfigError
+
+CONFIG = """
+[fwcensus]
+db = "from-config.duckdb"
+
+[network]
+interval = 2.0
+retries = 2
+
+[network.rewrite]
+"https://codeload.github.com" = "http://127.0.0.1:8765/codeload"
+"https://api.github.com" = "http://127.0.0.1:8765/api"
+
+[network.hosts."openaccess.thecvf.com"]
+interval = 5
+"""
+
+
+def test_defaults(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    s = load_settings({})
+    assert s.db_path == DEFAULT_DB == Path("data/fwcensus.duckdb")
+    assert s.rewrite == () and s.github_token is None
+
+
+def test_config_file_then_env_then_flags(tmp_path):
+    cfg = tmp_path / "fwcensus.toml"
+    cfg.write_text(CONFIG)
+    s = load_settings({}, config_path=cfg)
+    assert s.db_path == Path("from-config.duckdb")
+    assert s.default_interval == 2.0 and s.retries == 2
+    assert s.host_intervals["openaccess.thecvf.com"] == 5.0
+    assert ("https://api.github.com", "http://127.0.0.1:8765/api") in s.rewrite
+
+    env = {"FWCENSUS_DB": "env.duckdb", "GITHUB_TOKEN": "ghp_x",
+           "FWCENSUS_REWRITE": "https://api.github.com=http://127.0.0.1:9999/api"}
+    s = load_settings(env, config_path=cfg)
+    assert s.db_path == Path("env.duckdb")
+    assert dict(s.rewrite)["https://api.github.com"] == "http://127.0.0.1:9999/api"
+    assert dict(s.rewrite)["https://codeload.github.com"] == "http://127.0.0.1:8765/codeload"
+    assert s.github_token == "ghp_x" and "ghp_x" not in repr(s)
+
+    s = load_settings(env, config_path=cfg, db_path=Path("flag.duckdb"))
+    assert s.db_path == Path("flag.duckdb")
+
+
+def test_config_errors_are_clear(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[network\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings({}, config_path=bad)
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings({}, config_path=tmp_path / "missing.toml")
+    bad.write_text('[network.rewrite]\n"https://a.org" = "not a url"\n')
+    with pytest.raises(ConfigError, match="http"):
+        load_settings({}, config_path=bad)

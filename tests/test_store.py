@@ -1,0 +1,118 @@
+"""The DuckDB store: schema creation, idempotent upserts, runs, locking."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from scraper.errors import ConfigError, StoreLocked
+from scraper.models import CodeLink, Paper, RepoMeta, RepoRef
+from scraper.store import SCHEMA_VERSION, Store
+
+
+def paper(i: int, **kw) -> Paper:
+    return Paper("cvpr", 2023, f"P{i}_CVPR_2023_paper", f"Title {i}", ("A. B", "C. D"),
+                 source="cvf", pdf_url=f"https://openaccess.thecvf.com/p{i}.pdf", **kw)
+
+
+def snapshot(store: Store) -> dict[str, list[tuple]]:
+    """Every table's rows without the timestamps that legitimately move."""
+    out = {}
+    for table, cols in {
+        "papers": "paper_id, venue, year, title, authors, pdf_url, source",
+        "code_links": "paper_id, url, found_in, repo_id, official, rejected",
+        "repos": "repo_id, status, attempts",
+    }.items():
+        out[table] = store.con.execute(f"SELECT {cols} FROM {table} ORDER BY ALL").fetchall()
+    return out
+
+
+def test_creates_schema_and_views(tmp_path):
+    with Store.open(tmp_path / "sub" / "f.duckdb") as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        tables = {r[0] for r in store.con.execute(
+            "SELECT table_name FROM information_schema.tables").fetchall()}
+    assert {"papers", "code_links", "repos", "repo_evidence", "repo_frameworks", "runs",
+            "failures", "paper_texts", "paper_frameworks", "adoption"} <= tables
+
+
+def test_upserts_are_idempotent_and_keep_first_seen(tmp_path):
+    with Store.open(tmp_path / "f.duckdb") as store:
+        papers = [paper(i) for i in range(5)]
+        links = [CodeLink(papers[0].paper_id, "https://github.com/a/b", "pdf",
+                          RepoRef("github", "a", "b")),
+                 CodeLink(papers[1].paper_id, "https://github.com/u", "pdf", None,
+                          rejected="user page")]
+        assert store.upsert_papers(papers) == 5
+        assert store.upsert_code_links(links) == 2
+        first = snapshot(store)
+        seen = store.con.execute("SELECT min(first_seen) FROM papers").fetchall()[0][0]
+        assert store.upsert_papers(papers + [papers[0]]) == 0
+        assert store.upsert_code_links(links + links) == 0
+        assert snapshot(store) == first
+        assert store.con.execute("SELECT min(first_seen) FROM papers").fetchall()[0][0] == seen
+        # a changed title is an update, not a new row
+        store.upsert_papers([Paper(**{**papers[0].__dict__, "title": "New title"})])
+        assert store.count("papers") == 5
+        assert store.query("SELECT title FROM papers WHERE paper_id = ?",
+                           [papers[0].paper_id]).title[0] == "New title"
+        assert first["repos"] == [("github:a/b", "pending", 0)]
+
+
+def test_repo_lifecycle_and_retry_of_errors(tmp_path):
+    with Store.open(tmp_path / "f.duckdb") as store:
+        p = paper(1)
+        store.upsert_papers([p])
+        repo = RepoRef("github", "a", "b")
+        store.upsert_code_links([CodeLink(p.paper_id, "https://github.com/a/b", "pdf", repo)])
+        assert store.repos_to_scan("cvpr", [2023]) == [repo]
+        assert store.repos_to_scan("iccv", [2023]) == []
+        store.record_repo_failure(repo, "error", "HTTP 502")
+        assert store.repos_to_scan() == [repo]  # retried while attempts < 3
+        store.record_repo_failure(repo, "error", "HTTP 502")
+        store.record_repo_failure(repo, "error", "HTTP 502")
+        assert store.repos_to_scan() == []
+        store.record_repo_meta(RepoMeta(repo, "not_found", "gone"))
+        assert store.query("SELECT status, status_detail FROM repos").values.tolist() == [
+            ["not_found", "gone"]]
+
+
+def test_runs_and_failures(tmp_path):
+    with Store.open(tmp_path / "f.duckdb") as store:
+        run_id = store.start_run("run", {"venue": "cvpr"})
+        store.add_failure(run_id, "pdf", "https://x/y.pdf", "HTTP 500")
+        store.finish_run(run_id, "partial", {"pdfs_read": 3})
+        row = store.query("SELECT status, counts FROM runs").iloc[0]
+        assert row.status == "partial" and '"pdfs_read": 3' in row.counts
+        assert store.count("failures") == 1
+
+
+def test_reopen_keeps_data_and_read_only_cannot_write(tmp_path):
+    path = tmp_path / "f.duckdb"
+    with Store.open(path) as store:
+        store.upsert_papers([paper(1)])
+    with Store.open(path, read_only=True) as store:
+        assert store.count("papers") == 1
+        with pytest.raises(duckdb.Error):
+            store.upsert_papers([paper(2)])
+
+
+def test_missing_database_for_reading_says_what_to_do(tmp_path):
+    with pytest.raises(ConfigError, match="fwcensus run"):
+        Store.open(tmp_path / "none.duckdb", read_only=True)
+
+
+def test_second_writer_is_refused_with_a_clear_message(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "f.duckdb"
+    with Store.open(path):
+        code = ("import sys; from pathlib import Path; from scraper.store import Store\n"
+                "from scraper.errors import StoreLocked\n"
+                f"try:\n    Store.open(Path({str(path)!r}))\nexcept StoreLocked as e:\n"
+                "    print(e); sys.exit(3)\n")
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 3, proc.stderr
+    assert "in use by another process" in proc.stdout
+    assert StoreLocked.__doc__
