@@ -72,7 +72,9 @@ class Settings:
     rewrite: tuple[tuple[str, str], ...] = ()
     allowed_hosts: frozenset[str] = DEFAULT_ALLOWED_HOSTS
     default_interval: float = 1.0
-    host_intervals: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_HOST_INTERVALS))
+    host_intervals: Mapping[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_HOST_INTERVALS)
+    )
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     retries: int = 4
@@ -159,7 +161,7 @@ def _from_toml(base: Settings, data: dict[str, Any], path: Path) -> Settings:
         merged = dict(base.host_intervals)
         for host, conf in hosts.items():
             if not isinstance(conf, dict) or "interval" not in conf:
-                raise ConfigError(f"{path}: [network.hosts.\"{host}\"] needs interval = SECONDS")
+                raise ConfigError(f'{path}: [network.hosts."{host}"] needs interval = SECONDS')
             merged[host] = float(conf["interval"])
         changes["host_intervals"] = merged
     scan = data.get("scan", {})

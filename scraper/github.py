@@ -7,7 +7,6 @@ from typing import Any
 
 import requests
 
-from scraper.errors import FetchError
 from scraper.http import HttpClient
 from scraper.models import RepoMeta, RepoRef
 
@@ -45,7 +44,9 @@ def fetch_repo_meta(client: HttpClient, repo: RepoRef) -> RepoMeta:
     url = f"{API_BASE}/repos/{repo.owner}/{repo.name}"
     resp = client.get(url, headers=API_HEADERS, allow_status=(404, 410, 451))
     if resp.status_code in (404, 410):
-        return RepoMeta(repo, "not_found", "not found on GitHub (deleted, renamed away, or private)")
+        return RepoMeta(
+            repo, "not_found", "not found on GitHub (deleted, renamed away, or private)"
+        )
     if resp.status_code == 451:
         return RepoMeta(repo, "blocked", "unavailable for legal reasons (HTTP 451)")
     try:

@@ -207,6 +207,19 @@ class HttpClient:
             return resp
         raise FetchError(url, None, f"more than {MAX_REDIRECTS} redirects")
 
+    def post(
+        self,
+        url: str,
+        *,
+        json_body: object,
+        headers: dict[str, str] | None = None,
+        allow_status: tuple[int, ...] = (),
+    ) -> requests.Response:
+        """POST JSON (e.g. an API login). Same allowlist, rewriting, politeness and retries;
+        redirects are not followed."""
+        host = check_allowed(url, self.settings.allowed_hosts)
+        return self._request(url, host, headers, False, allow_status, json_body=json_body)
+
     def _request(
         self,
         url: str,
@@ -214,6 +227,7 @@ class HttpClient:
         headers: dict[str, str] | None,
         stream: bool,
         allow_status: tuple[int, ...],
+        json_body: object = None,
     ) -> requests.Response:
         target = self.rewriter.apply(url)
         send = dict(headers or {})
@@ -224,8 +238,10 @@ class HttpClient:
             self._wait_turn(host)
             self.requests_by_host[host] += 1
             try:
-                resp = self._session.get(
+                resp = self._session.request(
+                    "GET" if json_body is None else "POST",
                     target,
+                    json=json_body,
                     headers=send,
                     stream=stream,
                     allow_redirects=False,

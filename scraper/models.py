@@ -27,10 +27,34 @@ class Paper:
     track: str | None = None
     status: str | None = None
     openreview_id: str | None = None
+    # Code links as the source publishes them (PMLR "Code"/"Software", OpenReview code fields,
+    # ACL <pwccode>): URLs as found; the pipeline normalises them into CodeLinks.
+    code_urls: tuple[str, ...] = ()
 
     @property
     def paper_id(self) -> str:
         return f"{self.venue}:{self.year}:{self.native_id}"
+
+
+@dataclass(frozen=True)
+class LinkRecord:
+    """A code link as an aggregator (paperlists, Papers with Code, arXiv) records it.
+
+    The pipeline matches it to a paper by ``arxiv_id``, ``native_id`` or normalised ``title``.
+    ``official`` is the aggregator's own claim (None: it does not say); ``framework`` is the
+    aggregator's own framework label, kept as a separate opinion, never merged into ours.
+    """
+
+    source: str
+    url: str
+    title: str | None = None
+    arxiv_id: str | None = None
+    native_id: str | None = None
+    venue: str | None = None
+    year: int | None = None
+    official: bool | None = None
+    mentioned_in_paper: bool | None = None
+    framework: str | None = None
 
 
 @dataclass(frozen=True)

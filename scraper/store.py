@@ -52,8 +52,8 @@ class Store:
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise StoreLocked(
-                    f"the database {path} is in use by another process (a running `fwcensus run`?). "
-                    "Wait for it to finish, or use another --db."
+                    f"the database {path} is in use by another process (a running "
+                    "`fwcensus run`?). Wait for it to finish, or use another --db."
                 ) from None
             raise ConfigError(f"cannot open database {path}: {exc}") from None
         store = cls(con, path, read_only)
@@ -94,7 +94,9 @@ class Store:
 
     # -- loading helpers ---------------------------------------------------------------------
 
-    def _upsert(self, table: str, frame: pd.DataFrame, keys: Sequence[str], keep: Sequence[str]) -> None:
+    def _upsert(
+        self, table: str, frame: pd.DataFrame, keys: Sequence[str], keep: Sequence[str]
+    ) -> None:
         """Insert rows; on key conflict update every column except keys and ``keep``."""
         if frame.empty:
             return
@@ -128,6 +130,7 @@ class Store:
                 continue
             seen.add(p.paper_id)
             row = asdict(p)
+            del row["code_urls"]  # stored as code_links
             row["authors"] = list(p.authors)
             row["paper_id"] = p.paper_id
             row["first_seen"] = now
@@ -166,7 +169,8 @@ class Store:
             ["paper_id", "url", "found_in"],
             ["first_seen"],
         )
-        new_repos = {link["repo_id"] for link in rows.values() if link["repo_id"]}
+        # Only the papers' own repositories are tracked for scanning; cited ones stay links.
+        new_repos = {r["repo_id"] for r in rows.values() if r["repo_id"] and r["official"]}
         self.ensure_repos(new_repos)
         return self.count("code_links") - before
 
@@ -184,7 +188,9 @@ class Store:
             [paper_id, status, detail, pages, chars, utcnow()],
         )
 
-    def papers_without_text(self, venue: str, year: int, retry_errors: bool = True) -> list[tuple[str, str | None]]:
+    def papers_without_text(
+        self, venue: str, year: int, retry_errors: bool = True
+    ) -> list[tuple[str, str | None]]:
         """(paper_id, pdf_url) of papers whose PDF has not been read (or failed, to retry)."""
         statuses = ["ok", "no_pdf", "empty"] + ([] if retry_errors else ["error"])
         return [
@@ -206,13 +212,22 @@ class Store:
         for repo_id in sorted(set(repo_ids)):
             host, _, slug = repo_id.partition(":")
             owner, _, name = slug.rpartition("/")
-            rows.append({"repo_id": repo_id, "host": host, "owner": owner, "name": name,
-                         "status": "pending", "attempts": 0})
+            rows.append(
+                {
+                    "repo_id": repo_id,
+                    "host": host,
+                    "owner": owner,
+                    "name": name,
+                    "status": "pending",
+                    "attempts": 0,
+                }
+            )
         if rows:
             self._upsert("repos", pd.DataFrame(rows), ["repo_id"], ["status", "attempts"])
 
-    def repos_to_scan(self, venue: str | None = None, years: Sequence[int] | None = None,
-                      max_attempts: int = 3) -> list[RepoRef]:
+    def repos_to_scan(
+        self, venue: str | None = None, years: Sequence[int] | None = None, max_attempts: int = 3
+    ) -> list[RepoRef]:
         """Repos linked (officially) from the selected papers that are pending or failed."""
         sql = (
             "SELECT DISTINCT r.host, r.owner, r.name FROM repos r "
@@ -237,12 +252,28 @@ class Store:
                    size_kb = ?, language = ?, meta_fetched_at = ?,
                    attempts = attempts + (CASE WHEN ? = 'error' THEN 1 ELSE 0 END)
                WHERE repo_id = ?""",
-            [meta.status, meta.status_detail, meta.full_name, meta.default_branch, meta.stars,
-             meta.forks, _ts(meta.created_at), _ts(meta.pushed_at), meta.archived, meta.fork,
-             meta.size_kb, meta.language, utcnow(), meta.status, meta.repo.repo_id],
+            [
+                meta.status,
+                meta.status_detail,
+                meta.full_name,
+                meta.default_branch,
+                meta.stars,
+                meta.forks,
+                _ts(meta.created_at),
+                _ts(meta.pushed_at),
+                meta.archived,
+                meta.fork,
+                meta.size_kb,
+                meta.language,
+                utcnow(),
+                meta.status,
+                meta.repo.repo_id,
+            ],
         )
 
-    def record_scan(self, repo: RepoRef, ref: str, result: ScanResult, detector_version: str) -> None:
+    def record_scan(
+        self, repo: RepoRef, ref: str, result: ScanResult, detector_version: str
+    ) -> None:
         """Store a scan: status, evidence rows and the classification, in one transaction."""
         now = utcnow()
         status = "ok" if result.status in ("ok", "empty") else result.status
@@ -254,25 +285,49 @@ class Store:
                        scanned_at = ?,
                        attempts = attempts + (CASE WHEN ? = 'error' THEN 1 ELSE 0 END)
                    WHERE repo_id = ?""",
-                [status, result.detail, ref, result.commit, result.files_seen,
-                 result.files_scanned, result.bytes_scanned, now, status, repo.repo_id],
+                [
+                    status,
+                    result.detail,
+                    ref,
+                    result.commit,
+                    result.files_seen,
+                    result.files_scanned,
+                    result.bytes_scanned,
+                    now,
+                    status,
+                    repo.repo_id,
+                ],
             )
             self.con.execute("DELETE FROM repo_evidence WHERE repo_id = ?", [repo.repo_id])
             self.con.execute("DELETE FROM repo_frameworks WHERE repo_id = ?", [repo.repo_id])
             if status == "ok":
                 rows = [
-                    {"repo_id": repo.repo_id, "commit": result.commit, "framework": e.framework,
-                     "kind": e.kind, "files": e.files, "occurrences": e.occurrences,
-                     "top_files": list(e.top_files)}
+                    {
+                        "repo_id": repo.repo_id,
+                        "commit": result.commit,
+                        "framework": e.framework,
+                        "kind": e.kind,
+                        "files": e.files,
+                        "occurrences": e.occurrences,
+                        "top_files": list(e.top_files),
+                    }
                     for e in result.evidence
                 ]
                 if rows:
-                    self._upsert("repo_evidence", pd.DataFrame(rows),
-                                 ["repo_id", "framework", "kind"], [])
+                    self._upsert(
+                        "repo_evidence", pd.DataFrame(rows), ["repo_id", "framework", "kind"], []
+                    )
                 self.con.execute(
                     "INSERT INTO repo_frameworks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [repo.repo_id, result.primary, list(result.frameworks), result.confidence,
-                     "\n".join(result.reasons), detector_version, now],
+                    [
+                        repo.repo_id,
+                        result.primary,
+                        list(result.frameworks),
+                        result.confidence,
+                        "\n".join(result.reasons),
+                        detector_version,
+                        now,
+                    ],
                 )
             self.con.execute("COMMIT")
         except Exception:
@@ -297,8 +352,9 @@ class Store:
         ).fetchall()
         return int(rows[0][0])
 
-    def finish_run(self, run_id: int, status: str, counts: dict[str, int],
-                   error: str | None = None) -> None:
+    def finish_run(
+        self, run_id: int, status: str, counts: dict[str, int], error: str | None = None
+    ) -> None:
         self.con.execute(
             "UPDATE runs SET ended_at = ?, status = ?, counts = ?, error = ? WHERE run_id = ?",
             [utcnow(), status, json.dumps(counts, sort_keys=True), error, run_id],

@@ -1,5 +1,19 @@
 -- Analyst views, recreated on every open (they hold no data). Documented in docs/sql.md.
 
+-- 95% Wilson score interval for k successes out of n (NULL when n = 0), clamped to [0, 1].
+CREATE OR REPLACE MACRO wilson_low(k, n) AS
+    CASE WHEN n > 0 THEN greatest(0.0,
+        (k / n + 1.959963984540054 ** 2 / (2 * n)
+         - 1.959963984540054 * sqrt((k / n) * (1 - k / n) / n
+                                    + 1.959963984540054 ** 2 / (4 * n * n)))
+        / (1 + 1.959963984540054 ** 2 / n)) END;
+CREATE OR REPLACE MACRO wilson_high(k, n) AS
+    CASE WHEN n > 0 THEN least(1.0,
+        (k / n + 1.959963984540054 ** 2 / (2 * n)
+         + 1.959963984540054 * sqrt((k / n) * (1 - k / n) / n
+                                    + 1.959963984540054 ** 2 / (4 * n * n)))
+        / (1 + 1.959963984540054 ** 2 / n)) END;
+
 -- Each paper's frameworks, from the official repositories linked to it that were scanned.
 CREATE OR REPLACE VIEW paper_frameworks AS
 SELECT DISTINCT p.paper_id, p.venue, p.year, fw.framework,
@@ -51,16 +65,10 @@ pairs AS (
     JOIN (SELECT DISTINCT framework FROM paper_frameworks) f ON TRUE
     LEFT JOIN users u ON u.venue = d.venue AND u.year = d.year AND u.framework = f.framework
 ),
-w AS (
-    SELECT *, 1.959963984540054 AS z, CASE WHEN n > 0 THEN k / n END AS p FROM pairs
-)
 SELECT venue, year, framework, denominator, k AS numerator, n AS denominator_size,
-       p AS share,
-       CASE WHEN n > 0 THEN
-         (p + z*z/(2*n) - z*sqrt(p*(1-p)/n + z*z/(4*n*n))) / (1 + z*z/n) END AS ci_low,
-       CASE WHEN n > 0 THEN
-         (p + z*z/(2*n) + z*sqrt(p*(1-p)/n + z*z/(4*n*n))) / (1 + z*z/n) END AS ci_high
-FROM w;
+       CASE WHEN n > 0 THEN k / n END AS share,
+       wilson_low(k, n) AS ci_low, wilson_high(k, n) AS ci_high
+FROM pairs;
 
 -- D4 (added by the analysis package): among papers using PyTorch or TensorFlow, the share using
 -- each of the two (the measure of the 2019 "State of ML frameworks" study). A paper using both
@@ -86,13 +94,7 @@ pairs AS (
     CROSS JOIN (VALUES ('pytorch'), ('tensorflow')) AS f(framework)
     LEFT JOIN users u ON u.venue = s.venue AND u.year = s.year AND u.framework = f.framework
 ),
-w AS (
-    SELECT *, 1.959963984540054 AS z, CASE WHEN n > 0 THEN k / n END AS p FROM pairs
-)
 SELECT venue, year, framework, 'D4' AS denominator, k AS numerator, n AS denominator_size,
-       p AS share,
-       CASE WHEN n > 0 THEN
-         (p + z*z/(2*n) - z*sqrt(p*(1-p)/n + z*z/(4*n*n))) / (1 + z*z/n) END AS ci_low,
-       CASE WHEN n > 0 THEN
-         (p + z*z/(2*n) + z*sqrt(p*(1-p)/n + z*z/(4*n*n))) / (1 + z*z/n) END AS ci_high
-FROM w;
+       CASE WHEN n > 0 THEN k / n END AS share,
+       wilson_low(k, n) AS ci_low, wilson_high(k, n) AS ci_high
+FROM pairs;

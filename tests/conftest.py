@@ -71,3 +71,30 @@ def demo_web() -> Iterator[Any]:
 
     with server.FixtureWeb(world.build()) as web:
         yield web
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory: pytest.TempPathFactory, demo_web: Any) -> Any:
+    """The demo world run through the real pipeline once: (db path, run reports, requests)."""
+    from scraper import jobs
+    from scraper.config import Settings
+    from scraper.demo import world
+    from scraper.http import HttpClient
+    from scraper.store import Store
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    settings = Settings(
+        db_path=path,
+        rewrite=demo_web.rewrite_pairs(),
+        default_interval=0.0,
+        host_intervals={},
+        retries=1,
+        backoff=0.01,
+    )
+    reports = []
+    with Store.open(path) as store, HttpClient(settings) as client:
+        sizes = world.venue_sizes()
+        for venue, years in world.venue_years().items():
+            reports.append(jobs.run(store, client, venue, years, sizes=sizes))
+        requests = sum(client.requests_by_host.values())
+    return path, reports, requests

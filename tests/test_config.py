@@ -42,8 +42,11 @@ def test_config_file_then_env_then_flags(tmp_path):
     assert s.host_intervals["openaccess.thecvf.com"] == 5.0
     assert ("https://api.github.com", "http://127.0.0.1:8765/api") in s.rewrite
 
-    env = {"FWCENSUS_DB": "env.duckdb", "GITHUB_TOKEN": "ghp_x",
-           "FWCENSUS_REWRITE": "https://api.github.com=http://127.0.0.1:9999/api"}
+    env = {
+        "FWCENSUS_DB": "env.duckdb",
+        "GITHUB_TOKEN": "ghp_x",
+        "FWCENSUS_REWRITE": "https://api.github.com=http://127.0.0.1:9999/api",
+    }
     s = load_settings(env, config_path=cfg)
     assert s.db_path == Path("env.duckdb")
     assert dict(s.rewrite)["https://api.github.com"] == "http://127.0.0.1:9999/api"

@@ -28,11 +28,13 @@ RESOURCES = {
     "/cvf/CVPR2023": Resource(b"<html>cvpr</html>", "text/html"),
     "/cvf/private/x": Resource(b"secret", "text/html"),
     "/api/repos/a/b": Resource(b'{"full_name": "a/b"}', "application/json"),
-    "/api/repos/old/name": Resource(b"", "application/json", 301,
-                                    {"Location": "https://api.github.com/repositories/42"}),
+    "/api/repos/old/name": Resource(
+        b"", "application/json", 301, {"Location": "https://api.github.com/repositories/42"}
+    ),
     "/api/repositories/42": Resource(b'{"full_name": "new/name"}', "application/json"),
-    "/api/repos/evil/redirect": Resource(b"", "text/plain", 302,
-                                         {"Location": "http://169.254.169.254/latest/meta-data"}),
+    "/api/repos/evil/redirect": Resource(
+        b"", "text/plain", 302, {"Location": "http://169.254.169.254/latest/meta-data"}
+    ),
     "/codeload/a/b/tar.gz/HEAD": Resource(b"tarball", "application/x-gzip"),
 }
 
@@ -45,8 +47,14 @@ def web():
 
 def make_client(web: FixtureWeb, clock: FakeClock | None = None, **kw) -> HttpClient:
     clock = clock or FakeClock()
-    settings = Settings(rewrite=web.rewrite_pairs(), default_interval=0.0, host_intervals={},
-                        retries=3, backoff=1.0, **kw)
+    settings = Settings(
+        rewrite=web.rewrite_pairs(),
+        default_interval=0.0,
+        host_intervals={},
+        retries=3,
+        backoff=1.0,
+        **kw,
+    )
     return HttpClient(settings, sleep=clock.sleep, clock=clock.time)
 
 
@@ -62,14 +70,20 @@ def test_rewriter_matches_on_boundaries_only():
     assert rw.apply("https://api.github.com/repos/x/y") == "http://127.0.0.1:9/api/repos/x/y"
     assert rw.apply("https://api.github.com") == "http://127.0.0.1:9/api"
     assert rw.apply("https://api.github.com.evil.org/x") == "https://api.github.com.evil.org/x"
-    assert rw.undo("http://127.0.0.1:9/api/repositories/1") == "https://api.github.com/repositories/1"
+    assert (
+        rw.undo("http://127.0.0.1:9/api/repositories/1") == "https://api.github.com/repositories/1"
+    )
 
 
 def test_parse_rewrite_env_form_and_errors():
-    pairs = parse_rewrite("https://codeload.github.com=http://127.0.0.1:8765/codeload;"
-                          "https://api.github.com=http://127.0.0.1:8765/api")
-    assert pairs == (("https://codeload.github.com", "http://127.0.0.1:8765/codeload"),
-                     ("https://api.github.com", "http://127.0.0.1:8765/api"))
+    pairs = parse_rewrite(
+        "https://codeload.github.com=http://127.0.0.1:8765/codeload;"
+        "https://api.github.com=http://127.0.0.1:8765/api"
+    )
+    assert pairs == (
+        ("https://codeload.github.com", "http://127.0.0.1:8765/codeload"),
+        ("https://api.github.com", "http://127.0.0.1:8765/api"),
+    )
     with pytest.raises(ConfigError, match="no '='"):
         parse_rewrite("https://x.org")
     with pytest.raises(ConfigError, match="http"):
@@ -145,7 +159,7 @@ def test_404_is_terminal_and_not_retried(web):
 
 def test_robots_txt_is_obeyed_on_web_sites(web):
     client = make_client(web)
-    with pytest.raises(FetchError, match="robots.txt"):
+    with pytest.raises(FetchError, match=r"robots\.txt"):
         client.get("https://openaccess.thecvf.com/private/x")
     assert web.hits["/cvf/private/x"] == 0
     assert web.hits["/cvf/robots.txt"] == 1
@@ -167,7 +181,8 @@ def test_spent_github_quota_waits_for_the_reset(web):
     clock = FakeClock()
     reset = int(clock.now) + 120
     web.faults["/api/repos/a/b"] = Fault(
-        403, times=1, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)})
+        403, times=1, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(reset)}
+    )
     client = make_client(web, clock)
     assert client.get("https://api.github.com/repos/a/b").json()["full_name"] == "a/b"
     assert clock.sleeps and clock.sleeps[0] == pytest.approx(121.0)
@@ -176,7 +191,8 @@ def test_spent_github_quota_waits_for_the_reset(web):
 def test_spent_github_quota_raises_when_told_not_to_wait(web):
     clock = FakeClock()
     web.faults["/api/repos/a/b"] = Fault(
-        429, times=1, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1000600"})
+        429, times=1, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1000600"}
+    )
     client = make_client(web, clock, wait_on_rate_limit=False)
     with pytest.raises(RateLimited) as info:
         client.get("https://api.github.com/repos/a/b")
@@ -185,8 +201,9 @@ def test_spent_github_quota_raises_when_told_not_to_wait(web):
 
 def test_per_host_interval_spaces_requests(web):
     clock = FakeClock()
-    settings = Settings(rewrite=web.rewrite_pairs(), default_interval=1.5,
-                        host_intervals={"api.github.com": 0.25})
+    settings = Settings(
+        rewrite=web.rewrite_pairs(), default_interval=1.5, host_intervals={"api.github.com": 0.25}
+    )
     client = HttpClient(settings, sleep=clock.sleep, clock=clock.time)
     client.get("https://api.github.com/repos/a/b")
     client.get("https://api.github.com/repos/a/b")
@@ -196,8 +213,12 @@ def test_per_host_interval_spaces_requests(web):
 
 
 def test_unreachable_host_says_how_to_use_a_mirror():
-    settings = Settings(rewrite=(("https://openaccess.thecvf.com", "http://127.0.0.1:9"),),
-                        default_interval=0.0, retries=1, backoff=0.0)
+    settings = Settings(
+        rewrite=(("https://openaccess.thecvf.com", "http://127.0.0.1:9"),),
+        default_interval=0.0,
+        retries=1,
+        backoff=0.0,
+    )
     client = HttpClient(settings, sleep=lambda s: None)
     with pytest.raises(NetworkError) as info:
         client.get("https://openaccess.thecvf.com/CVPR2023")

@@ -11,8 +11,16 @@ from scraper.store import SCHEMA_VERSION, Store
 
 
 def paper(i: int, **kw) -> Paper:
-    return Paper("cvpr", 2023, f"P{i}_CVPR_2023_paper", f"Title {i}", ("A. B", "C. D"),
-                 source="cvf", pdf_url=f"https://openaccess.thecvf.com/p{i}.pdf", **kw)
+    return Paper(
+        "cvpr",
+        2023,
+        f"P{i}_CVPR_2023_paper",
+        f"Title {i}",
+        ("A. B", "C. D"),
+        source="cvf",
+        pdf_url=f"https://openaccess.thecvf.com/p{i}.pdf",
+        **kw,
+    )
 
 
 def snapshot(store: Store) -> dict[str, list[tuple]]:
@@ -30,32 +38,52 @@ def snapshot(store: Store) -> dict[str, list[tuple]]:
 def test_creates_schema_and_views(tmp_path):
     with Store.open(tmp_path / "sub" / "f.duckdb") as store:
         assert store.schema_version() == SCHEMA_VERSION
-        tables = {r[0] for r in store.con.execute(
-            "SELECT table_name FROM information_schema.tables").fetchall()}
-    assert {"papers", "code_links", "repos", "repo_evidence", "repo_frameworks", "runs",
-            "failures", "paper_texts", "paper_frameworks", "adoption"} <= tables
+        tables = {
+            r[0]
+            for r in store.con.execute(
+                "SELECT table_name FROM information_schema.tables"
+            ).fetchall()
+        }
+    assert {
+        "papers",
+        "code_links",
+        "repos",
+        "repo_evidence",
+        "repo_frameworks",
+        "runs",
+        "failures",
+        "paper_texts",
+        "paper_frameworks",
+        "adoption",
+    } <= tables
 
 
 def test_upserts_are_idempotent_and_keep_first_seen(tmp_path):
     with Store.open(tmp_path / "f.duckdb") as store:
         papers = [paper(i) for i in range(5)]
-        links = [CodeLink(papers[0].paper_id, "https://github.com/a/b", "pdf",
-                          RepoRef("github", "a", "b")),
-                 CodeLink(papers[1].paper_id, "https://github.com/u", "pdf", None,
-                          rejected="user page")]
+        links = [
+            CodeLink(
+                papers[0].paper_id, "https://github.com/a/b", "pdf", RepoRef("github", "a", "b")
+            ),
+            CodeLink(papers[1].paper_id, "https://github.com/u", "pdf", None, rejected="user page"),
+        ]
         assert store.upsert_papers(papers) == 5
         assert store.upsert_code_links(links) == 2
         first = snapshot(store)
         seen = store.con.execute("SELECT min(first_seen) FROM papers").fetchall()[0][0]
-        assert store.upsert_papers(papers + [papers[0]]) == 0
+        assert store.upsert_papers([*papers, papers[0]]) == 0
         assert store.upsert_code_links(links + links) == 0
         assert snapshot(store) == first
         assert store.con.execute("SELECT min(first_seen) FROM papers").fetchall()[0][0] == seen
         # a changed title is an update, not a new row
         store.upsert_papers([Paper(**{**papers[0].__dict__, "title": "New title"})])
         assert store.count("papers") == 5
-        assert store.query("SELECT title FROM papers WHERE paper_id = ?",
-                           [papers[0].paper_id]).title[0] == "New title"
+        assert (
+            store.query("SELECT title FROM papers WHERE paper_id = ?", [papers[0].paper_id]).title[
+                0
+            ]
+            == "New title"
+        )
         assert first["repos"] == [("github:a/b", "pending", 0)]
 
 
@@ -74,7 +102,8 @@ def test_repo_lifecycle_and_retry_of_errors(tmp_path):
         assert store.repos_to_scan() == []
         store.record_repo_meta(RepoMeta(repo, "not_found", "gone"))
         assert store.query("SELECT status, status_detail FROM repos").values.tolist() == [
-            ["not_found", "gone"]]
+            ["not_found", "gone"]
+        ]
 
 
 def test_runs_and_failures(tmp_path):
@@ -108,10 +137,12 @@ def test_second_writer_is_refused_with_a_clear_message(tmp_path):
 
     path = tmp_path / "f.duckdb"
     with Store.open(path):
-        code = ("import sys; from pathlib import Path; from scraper.store import Store\n"
-                "from scraper.errors import StoreLocked\n"
-                f"try:\n    Store.open(Path({str(path)!r}))\nexcept StoreLocked as e:\n"
-                "    print(e); sys.exit(3)\n")
+        code = (
+            "import sys; from pathlib import Path; from scraper.store import Store\n"
+            "from scraper.errors import StoreLocked\n"
+            f"try:\n    Store.open(Path({str(path)!r}))\nexcept StoreLocked as e:\n"
+            "    print(e); sys.exit(3)\n"
+        )
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 3, proc.stderr
     assert "in use by another process" in proc.stdout

@@ -15,8 +15,12 @@ from scraper.http import HttpClient
 from scraper.models import Paper
 
 # source name -> module path. Modules are imported on first use (keeps start-up fast).
+# Order matters: the first source that covers a venue lists it unless --source says otherwise.
 SOURCE_MODULES: dict[str, str] = {
     "cvf": "scraper.sources.cvf",
+    "neurips": "scraper.sources.neurips",
+    "pmlr": "scraper.sources.pmlr",
+    "ecva": "scraper.sources.ecva",
 }
 
 
@@ -48,4 +52,6 @@ def source_for(venue: str, source: str | None = None) -> ModuleType:
             return module
     known = sorted({v for m in all_sources() for v in m.VENUES})
     where = f"source {source!r}" if source else "any source"
-    raise ConfigError(f"venue {venue!r} is not covered by {where}; known venues: {', '.join(known)}")
+    raise ConfigError(
+        f"venue {venue!r} is not covered by {where}; known venues: {', '.join(known)}"
+    )

@@ -1,0 +1,425 @@
+"""Safe, streaming walks over repository contents: tarballs, zip files and directories.
+
+Nothing here writes to disk or executes anything. Each walker yields ``(path, bytes)`` for the
+regular files a ``want(path)`` predicate accepts, and fills an :class:`ArchiveStats` as it goes:
+
+* links (symbolic and hard) are never followed or read; device files, FIFOs, absolute paths,
+  drive letters and ``..`` components are skipped as unsafe;
+* a wanted file over ``max_file_bytes`` is skipped and counted, never read;
+* the walk stops, with ``stats.truncated`` saying why, when ``max_members`` entries were seen,
+  when reading the next wanted file would pass ``max_total_bytes`` (uncompressed bytes read), or
+  when the archive claims more than ``max_stream_bytes`` of uncompressed data (a tar bomb would
+  otherwise keep the CPU busy decompressing data nobody reads). ``stats.cap_hit`` tells these
+  "too large" stops apart from a broken archive;
+* a broken or truncated archive (bad gzip data, a cut-off download, a missing end-of-archive
+  marker) ends the walk with ``stats.truncated`` set, never with an exception. So does a read
+  error of the underlying stream (a dropped connection): the reason names it.
+
+Every regular file, read or not, is counted in ``stats.extensions`` by lower-case suffix, so a
+caller can tell a MATLAB or C++ repository from a Python one without reading those files.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tarfile
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+Want = Callable[[str], bool]
+
+SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+
+
+@dataclass(frozen=True)
+class ScanLimits:
+    """Caps for one walk. ``max_total_bytes`` counts uncompressed bytes *read* (wanted files);
+    ``max_stream_bytes`` counts the uncompressed size of every member walked past."""
+
+    max_file_bytes: int = 1_000_000
+    max_total_bytes: int = 300_000_000
+    max_members: int = 200_000
+    max_notebook_bytes: int = 20_000_000  # notebooks carry their outputs (images) inline
+    max_stream_bytes: int = 5_000_000_000
+
+    def file_cap(self, path: str) -> int:
+        if path.lower().endswith(".ipynb"):
+            return max(self.max_file_bytes, self.max_notebook_bytes)
+        return self.max_file_bytes
+
+
+@dataclass
+class ArchiveStats:
+    """What a walk saw, read and skipped, and why it stopped early (if it did)."""
+
+    members_seen: int = 0
+    files_seen: int = 0  # regular files, read or not
+    files_read: int = 0
+    bytes_read: int = 0
+    skipped_links: int = 0
+    skipped_unsafe: int = 0
+    skipped_large: int = 0  # wanted files over the per-file cap
+    skipped_broken: int = 0  # members that could not be read (bad CRC, encrypted, I/O error)
+    commit: str | None = None
+    truncated: str | None = None
+    cap_hit: bool = False  # True when ``truncated`` is a size/count cap, not a broken archive
+    extensions: dict[str, int] = field(default_factory=dict)
+
+    def stop(self, reason: str, *, cap: bool) -> None:
+        if self.truncated is None:
+            self.truncated = reason
+            self.cap_hit = cap
+
+
+# -- path safety ------------------------------------------------------------------------------
+
+
+def safe_path(raw: str, *, strip_top: bool = False) -> str | None:
+    """The member path as a clean relative POSIX path, or None when it is unsafe.
+
+    Unsafe: absolute paths, Windows drive letters, ``..`` components, NUL characters. Leading
+    ``./`` and empty components are dropped. With ``strip_top`` the first component is removed
+    (codeload tarballs put everything under ``{repo}-{ref}/``); a path with no directory part
+    keeps its name.
+    """
+    name = raw.replace("\\", "/")
+    if "\x00" in name or name.startswith("/") or (len(name) >= 2 and name[1] == ":"):
+        return None
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    if any(p == ".." for p in parts):
+        return None
+    if strip_top and len(parts) > 1:
+        parts = parts[1:]
+    return "/".join(parts)
+
+
+def _clean_text(name: str) -> str:
+    """Make a decoded name storable: undecodable bytes (surrogate escapes) become U+FFFD."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return name
+
+
+def _count_file(stats: ArchiveStats, path: str) -> None:
+    stats.files_seen += 1
+    suffix = PurePosixPath(path).suffix.lower()
+    stats.extensions[suffix] = stats.extensions.get(suffix, 0) + 1
+
+
+def _admit(path: str, size: int, limits: ScanLimits, stats: ArchiveStats) -> bool:
+    """Decide whether a wanted file of ``size`` bytes may be read; may stop the walk."""
+    if size > limits.file_cap(path):
+        stats.skipped_large += 1
+        return False
+    if stats.bytes_read + size > limits.max_total_bytes:
+        stats.stop(f"byte cap {limits.max_total_bytes} reached (uncompressed bytes read)", cap=True)
+        return False
+    return True
+
+
+def _took(stats: ArchiveStats, data: bytes) -> None:
+    stats.files_read += 1
+    stats.bytes_read += len(data)
+
+
+# -- tar --------------------------------------------------------------------------------------
+
+
+class _GuardedReader:
+    """Wraps the caller's stream: a read error (dropped connection, timeout) becomes a recorded
+    reason instead of an exception escaping from deep inside tarfile."""
+
+    def __init__(self, raw: Any) -> None:
+        self.raw = raw
+        self.error: str | None = None
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            data = self.raw.read(size)
+        except Exception as exc:  # any transport error ends the walk; it is reported, not lost
+            self.error = f"{type(exc).__name__}: {exc}"
+            raise tarfile.ReadError("download interrupted") from exc
+        return data if data is not None else b""
+
+
+class _EndProbe(tarfile.TarInfo):
+    """Notes whether the walk met the zero block that ends every complete tar archive.
+
+    tarfile stops silently when the data simply runs out between members; this is how a
+    download cut at a member boundary is told apart from a complete archive.
+    """
+
+    end_marker = False
+
+    @classmethod
+    def frombuf(cls, buf: bytes, encoding: str, errors: str) -> tarfile.TarInfo:
+        if len(buf) == tarfile.BLOCKSIZE and buf.count(0) == tarfile.BLOCKSIZE:
+            cls.end_marker = True
+        return super().frombuf(buf, encoding, errors)
+
+
+def _commit_from_pax(headers: dict[str, str]) -> str | None:
+    value = headers.get("comment", "").strip()
+    if 7 <= len(value) <= 64 and all(c in "0123456789abcdef" for c in value.lower()):
+        return value.lower()
+    return None
+
+
+def iter_tar(
+    fileobj: Any,
+    limits: ScanLimits,
+    stats: ArchiveStats,
+    want: Want,
+    strip_top: bool,
+) -> Iterator[tuple[str, bytes]]:
+    """Yield ``(path, bytes)`` for wanted regular files of a tar stream (plain, gzip, bzip2 or
+    xz). Only ``fileobj.read`` is used, so an HTTP body or stdin works. Never raises for a
+    broken archive: the walk ends and ``stats.truncated`` says why."""
+    reader = _GuardedReader(fileobj)
+    probe: type[_EndProbe] = type("_WalkProbe", (_EndProbe,), {})
+    try:
+        tar = tarfile.open(fileobj=reader, mode="r|*", tarinfo=probe)  # noqa: SIM115
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+        stats.stop(_broken_reason(exc, reader, opening=True), cap=False)
+        return
+    walked = 0
+    finished = False
+    try:
+        for member in tar:
+            if stats.commit is None:
+                stats.commit = _commit_from_pax(tar.pax_headers)
+            stats.members_seen += 1
+            if stats.members_seen > limits.max_members:
+                stats.stop(f"member cap {limits.max_members} reached", cap=True)
+                return
+            walked += max(member.size, 0)
+            if walked > limits.max_stream_bytes:
+                stats.stop(
+                    f"stream cap {limits.max_stream_bytes} reached (uncompressed archive size)",
+                    cap=True,
+                )
+                return
+            item = _tar_member(tar, member, limits, stats, want, strip_top)
+            if stats.truncated:
+                return
+            if item is not None:
+                yield item
+        finished = True
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+        stats.stop(_broken_reason(exc, reader), cap=False)
+        return
+    finally:
+        tar.close()
+    if finished and not probe.end_marker:
+        stats.stop("archive truncated: ended without the end-of-archive marker", cap=False)
+
+
+def _tar_member(
+    tar: tarfile.TarFile,
+    member: tarfile.TarInfo,
+    limits: ScanLimits,
+    stats: ArchiveStats,
+    want: Want,
+    strip_top: bool,
+) -> tuple[str, bytes] | None:
+    if member.isdir():
+        return None
+    if member.issym() or member.islnk():
+        stats.skipped_links += 1
+        return None
+    if not member.isreg():  # character/block devices, FIFOs, unknown types
+        stats.skipped_unsafe += 1
+        return None
+    path = safe_path(_clean_text(member.name), strip_top=strip_top)
+    if not path:
+        stats.skipped_unsafe += 1
+        return None
+    _count_file(stats, path)
+    if not want(path) or not _admit(path, member.size, limits, stats):
+        return None
+    handle = tar.extractfile(member)
+    if handle is None:  # not a regular file after all
+        stats.skipped_unsafe += 1
+        return None
+    data = handle.read(member.size)
+    _took(stats, data)
+    return path, data
+
+
+def _broken_reason(exc: BaseException, reader: _GuardedReader, *, opening: bool = False) -> str:
+    if reader.error:
+        return f"download interrupted: {reader.error}"
+    text = str(exc) or type(exc).__name__
+    if opening:
+        return f"not a readable tar archive: {text}"
+    return f"archive truncated or corrupt: {text}"
+
+
+# -- zip --------------------------------------------------------------------------------------
+
+
+def _zip_commit(comment: bytes) -> str | None:
+    """``git archive --format=zip`` stores the commit id as the archive comment."""
+    try:
+        text = comment.decode("ascii").strip()
+    except UnicodeDecodeError:
+        return None
+    return _commit_from_pax({"comment": text})
+
+
+def iter_zip(
+    path_or_fileobj: str | os.PathLike[str] | IO[bytes],
+    limits: ScanLimits,
+    stats: ArchiveStats,
+    want: Want,
+    strip_top: bool,
+) -> Iterator[tuple[str, bytes]]:
+    """Yield ``(path, bytes)`` for wanted regular files of a zip archive (needs a seekable file).
+
+    Declared sizes are checked before reading and actual sizes while reading (a member that
+    inflates past its declared size or the cap is skipped as too large or broken)."""
+    try:
+        archive = zipfile.ZipFile(path_or_fileobj)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        stats.stop(f"not a readable zip archive: {exc}", cap=False)
+        return
+    with archive:
+        stats.commit = _zip_commit(archive.comment)
+        for info in archive.infolist():
+            stats.members_seen += 1
+            if stats.members_seen > limits.max_members:
+                stats.stop(f"member cap {limits.max_members} reached", cap=True)
+                return
+            item = _zip_member(archive, info, limits, stats, want, strip_top)
+            if stats.truncated:
+                return
+            if item is not None:
+                yield item
+
+
+def _zip_member(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    limits: ScanLimits,
+    stats: ArchiveStats,
+    want: Want,
+    strip_top: bool,
+) -> tuple[str, bytes] | None:
+    if info.is_dir():
+        return None
+    mode = (info.external_attr >> 16) & 0xFFFF
+    if mode and stat.S_ISLNK(mode):
+        stats.skipped_links += 1
+        return None
+    if mode and stat.S_IFMT(mode) and not stat.S_ISREG(mode):
+        stats.skipped_unsafe += 1
+        return None
+    path = safe_path(_clean_text(info.filename), strip_top=strip_top)
+    if not path:
+        stats.skipped_unsafe += 1
+        return None
+    _count_file(stats, path)
+    if not want(path) or not _admit(path, info.file_size, limits, stats):
+        return None
+    cap = limits.file_cap(path)
+    try:
+        with archive.open(info) as handle:
+            data = handle.read(cap + 1)
+    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, zlib.error):
+        stats.skipped_broken += 1  # bad CRC, size lies, encryption, unsupported compression
+        return None
+    if len(data) > cap:
+        stats.skipped_large += 1
+        return None
+    _took(stats, data)
+    return path, data
+
+
+# -- directory --------------------------------------------------------------------------------
+
+
+def iter_directory(
+    root: str | os.PathLike[str],
+    limits: ScanLimits,
+    stats: ArchiveStats,
+    want: Want,
+) -> Iterator[tuple[str, bytes]]:
+    """Yield ``(path, bytes)`` for wanted regular files under ``root``, in sorted order.
+
+    Symbolic links (to files or directories) are never followed; ``.git``, ``.hg`` and ``.svn``
+    are skipped; FIFOs, sockets and devices are skipped as unsafe (opening a FIFO would block).
+    """
+    base = Path(root)
+    if not base.is_dir():
+        stats.stop(f"not a directory: {base}", cap=False)
+        return
+    stack: list[tuple[Path, str]] = [(base, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:
+            stats.skipped_broken += 1
+            continue
+        subdirs: list[tuple[Path, str]] = []
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False) and entry.name in SKIP_DIRS:
+                continue
+            stats.members_seen += 1
+            if stats.members_seen > limits.max_members:
+                stats.stop(f"member cap {limits.max_members} reached", cap=True)
+                return
+            rel = prefix + _clean_text(entry.name)
+            if entry.is_symlink():
+                stats.skipped_links += 1
+            elif entry.is_dir(follow_symlinks=False):
+                subdirs.append((Path(entry.path), rel + "/"))
+            elif not entry.is_file(follow_symlinks=False):
+                stats.skipped_unsafe += 1
+            else:
+                item = _directory_file(entry.path, rel, limits, stats, want)
+                if stats.truncated:
+                    return
+                if item is not None:
+                    yield item
+        stack.extend(reversed(subdirs))  # popped in name order: depth-first, sorted
+
+
+def _directory_file(
+    full: str, rel: str, limits: ScanLimits, stats: ArchiveStats, want: Want
+) -> tuple[str, bytes] | None:
+    _count_file(stats, rel)
+    if not want(rel):
+        return None
+    try:
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(full, flags)
+    except OSError:
+        stats.skipped_broken += 1
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):  # swapped for something else since listing
+            stats.skipped_unsafe += 1
+            return None
+        if not _admit(rel, info.st_size, limits, stats):
+            return None
+        cap = limits.file_cap(rel)
+        try:
+            data = handle.read(cap + 1)
+        except OSError:
+            stats.skipped_broken += 1
+            return None
+    if len(data) > cap:  # grew since fstat
+        stats.skipped_large += 1
+        return None
+    _took(stats, data)
+    return rel, data

@@ -1,0 +1,120 @@
+"""A local HTTP server for a fixture web (the demo world, or a test's own), on 127.0.0.1.
+
+It serves resources by local path + query (``/cvf/CVPR2023?day=all``), counts requests, and can
+inject faults per path for tests: a status (with headers) for the first N requests.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import unquote
+
+# Real base URL -> local path prefix. FixtureWeb.rewrite_map() turns this into FWCENSUS_REWRITE.
+BASES: dict[str, str] = {
+    "https://openaccess.thecvf.com": "/cvf",
+    "https://api.github.com": "/api",
+    "https://codeload.github.com": "/codeload",
+    "https://raw.githubusercontent.com": "/raw",
+}
+
+
+@dataclass
+class Resource:
+    body: bytes
+    content_type: str
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Fault:
+    status: int
+    times: int = 1
+    headers: Mapping[str, str] | None = None
+    body: bytes = b""
+
+
+class FixtureWeb:
+    """Serve ``resources`` on 127.0.0.1 (a free port) in a background thread."""
+
+    def __init__(self, resources: Mapping[str, Resource], port: int = 0) -> None:
+        self.resources = dict(resources)
+        self.faults: dict[str, Fault] = {}
+        self.hits: Counter[str] = Counter()
+        self.headers_seen: dict[str, dict[str, str]] = {}  # path -> headers of the last request
+        self._lock = threading.Lock()
+        web = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                web._serve(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def rewrite_map(self) -> str:
+        return ";".join(f"{real}={self.base_url}{local}" for real, local in BASES.items())
+
+    def rewrite_pairs(self) -> tuple[tuple[str, str], ...]:
+        return tuple((real, f"{self.base_url}{local}") for real, local in BASES.items())
+
+    def start(self) -> FixtureWeb:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FixtureWeb:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        path = unquote(handler.path)
+        with self._lock:
+            self.hits[path] += 1
+            self.headers_seen[path] = dict(handler.headers.items())
+            fault = self.faults.get(path)
+            if fault and fault.times > 0:
+                fault.times -= 1
+            else:
+                fault = None
+        if fault is not None:
+            self._send(
+                handler, Resource(fault.body, "text/plain", fault.status, dict(fault.headers or {}))
+            )
+            return
+        res = self.resources.get(path)
+        if res is None:
+            self._send(handler, Resource(b"Not Found", "text/plain", 404))
+            return
+        self._send(handler, res)
+
+    @staticmethod
+    def _send(handler: BaseHTTPRequestHandler, res: Resource) -> None:
+        handler.send_response(res.status)
+        handler.send_header("Content-Type", res.content_type)
+        handler.send_header("Content-Length", str(len(res.body)))
+        for key, value in res.headers.items():
+            handler.send_header(key, value)
+        handler.end_headers()
+        handler.wfile.write(res.body)

@@ -1,0 +1,244 @@
+"""The framework alias table (``data/frameworks.toml``) as lookup structures.
+
+The file's format is documented at its top. :func:`load_aliases` reads and checks it;
+:class:`AliasTable` answers "which framework does this import / package / image mean?".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from scraper.errors import ConfigError
+
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "frameworks.toml"
+
+_ID = re.compile(r"[a-z][a-z0-9-]*")
+_PEP503 = re.compile(r"[-_.]+")
+
+# What an import resolves to: ("framework", id), ("neutral", root) or ("multi", root).
+Target = tuple[str, str]
+
+
+def normalize_package(name: str) -> str:
+    """PEP 503 normal form of a distribution name: ``Torch_Vision`` -> ``torch-vision``."""
+    return _PEP503.sub("-", name.strip()).lower()
+
+
+def _image_name(image: str) -> str:
+    """A Docker image reference without registry defaults, tag or digest, lower case."""
+    name = image.strip().lower().split("@", 1)[0]
+    last = name.rsplit("/", 1)
+    if ":" in last[-1]:
+        name = name[: name.rfind(":")]
+    for prefix in ("docker.io/", "index.docker.io/", "registry.hub.docker.com/"):
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+    if name.startswith("library/"):
+        name = name[len("library/") :]
+    return name
+
+
+@dataclass
+class AliasTable:
+    """Lookups built from the alias table. Build it with :func:`load_aliases`."""
+
+    version: int
+    digest: str  # sha256 of the file, first 12 hex digits
+    order: tuple[str, ...]  # framework ids in table order (the tie-break order)
+    names: dict[str, str]  # id -> display name
+    imports: dict[str, Target]  # dotted import prefix -> target
+    packages: dict[str, Target]  # normalised package name -> target
+    package_prefixes: list[tuple[str, Target]]  # "mxnet-cu" -> target (from "mxnet-cu*")
+    docker: list[tuple[str, bool, str]]  # (image, is_prefix, framework id)
+    lua: dict[str, str]  # Lua module -> framework id
+    notes: dict[str, str]  # neutral root -> why it does not count
+    name_prefixes: dict[str, str]  # multi-backend class-name prefix -> framework id
+    module_markers: dict[str, str]  # multi-backend module-path marker -> framework id
+    _memo: dict[str, tuple[str, Target] | None] = field(default_factory=dict, repr=False)
+
+    def lookup_import(self, module: str) -> tuple[str, Target] | None:
+        """``(matched prefix, target)`` for a dotted module name; the longest prefix wins."""
+        if module in self._memo:
+            return self._memo[module]
+        parts = module.split(".")
+        found = None
+        for n in range(len(parts), 0, -1):
+            key = ".".join(parts[:n])
+            target = self.imports.get(key)
+            if target is not None:
+                found = (key, target)
+                break
+        if len(self._memo) < 100_000:
+            self._memo[module] = found
+        return found
+
+    def lookup_package(self, name: str) -> Target | None:
+        """Target of a pip/conda distribution name (any spelling), or None."""
+        key = normalize_package(name)
+        target = self.packages.get(key)
+        if target is not None:
+            return target
+        for prefix, prefixed in self.package_prefixes:
+            if key.startswith(prefix):
+                return prefixed
+        return None
+
+    def lookup_image(self, image: str) -> str | None:
+        """Framework id of a Docker image reference (``pytorch/pytorch:1.7-cuda11``), or None."""
+        name = _image_name(image)
+        for pattern, is_prefix, framework in self.docker:
+            if name == pattern or (is_prefix and name.startswith(pattern)):
+                return framework
+        return None
+
+    def multi_backend_framework(self, module: str, names: tuple[str, ...]) -> dict[str, set[str]]:
+        """Frameworks a multi-backend import votes for: framework -> the names that say so."""
+        votes: dict[str, set[str]] = {}
+        for marker, framework in self.module_markers.items():
+            if marker in module:
+                votes.setdefault(framework, set()).add(module)
+        for name in (*names, module.rsplit(".", 1)[-1]):
+            framework = self.class_framework(name)
+            if framework:
+                votes.setdefault(framework, set()).add(name)
+        return votes
+
+    def class_framework(self, name: str) -> str | None:
+        """``TFBertModel`` -> tensorflow, ``FlaxBertModel`` -> jax, ``BertModel`` -> None."""
+        for prefix, framework in self.name_prefixes.items():
+            if name.startswith(prefix) and len(name) > len(prefix) and name[len(prefix)].isupper():
+                return framework
+        return None
+
+
+def _strings(value: Any, where: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where} must be a list of strings")
+    return value
+
+
+def _str_map(value: Any, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ConfigError(f"{where} must be a table of strings")
+    return dict(value)
+
+
+class _Builder:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.imports: dict[str, Target] = {}
+        self.packages: dict[str, Target] = {}
+        self.prefixes: list[tuple[str, Target]] = []
+
+    def fail(self, message: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {message}")
+
+    def add_import(self, name: str, target: Target) -> None:
+        if not all(part.isidentifier() for part in name.split(".")):
+            raise self.fail(f"{name!r} is not a Python module name ({target[1]})")
+        if name in self.imports and self.imports[name] != target:
+            raise self.fail(f"import {name!r} is listed twice ({self.imports[name]} and {target})")
+        self.imports[name] = target
+
+    def add_package(self, name: str, target: Target) -> None:
+        if name.endswith("*"):
+            self.prefixes.append((normalize_package(name[:-1]), target))
+            return
+        key = normalize_package(name)
+        if key in self.packages and self.packages[key] != target:
+            raise self.fail(f"package {name!r} is listed twice ({self.packages[key]} and {target})")
+        self.packages[key] = target
+
+
+def parse_aliases(raw: bytes, path: Path = DEFAULT_PATH) -> AliasTable:
+    """Build an :class:`AliasTable` from the bytes of a frameworks.toml. Raises ConfigError."""
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file or restore it") from exc
+    build = _Builder(path)
+    frameworks = data.get("frameworks")
+    if not isinstance(frameworks, dict) or not frameworks:
+        raise build.fail("no [frameworks.<id>] tables")
+    names: dict[str, str] = {}
+    docker: list[tuple[str, bool, str]] = []
+    lua: dict[str, str] = {}
+    for fw_id, spec in frameworks.items():
+        if not _ID.fullmatch(fw_id) or fw_id == "other":
+            raise build.fail(f"framework id {fw_id!r} must be lower-case letters, digits, '-'")
+        if not isinstance(spec, dict):
+            raise build.fail(f"[frameworks.{fw_id}] must be a table")
+        names[fw_id] = str(spec.get("name", fw_id))
+        for name in _strings(spec.get("imports"), f"frameworks.{fw_id}.imports"):
+            build.add_import(name, ("framework", fw_id))
+        for name in _strings(spec.get("packages"), f"frameworks.{fw_id}.packages"):
+            build.add_package(name, ("framework", fw_id))
+        for image in _strings(spec.get("docker"), f"frameworks.{fw_id}.docker"):
+            is_prefix = image.endswith("*")
+            docker.append((_image_name(image.rstrip("*")), is_prefix, fw_id))
+        for module in _strings(spec.get("lua_requires"), f"frameworks.{fw_id}.lua_requires"):
+            lua[module] = fw_id
+    neutral = data.get("neutral", {})
+    for name in _strings(neutral.get("imports"), "neutral.imports"):
+        build.add_import(name, ("neutral", name.split(".", 1)[0]))
+    for name in _strings(neutral.get("packages"), "neutral.packages"):
+        build.add_package(name, ("neutral", normalize_package(name.rstrip("*"))))
+    multi = data.get("multi_backend", {})
+    for name in _strings(multi.get("imports"), "multi_backend.imports"):
+        build.add_import(name, ("multi", name))
+    for name in _strings(multi.get("packages"), "multi_backend.packages"):
+        build.add_package(name, ("multi", normalize_package(name)))
+    name_prefixes = _str_map(multi.get("name_prefixes"), "multi_backend.name_prefixes")
+    module_markers = _str_map(multi.get("module_markers"), "multi_backend.module_markers")
+    for where, mapping in (("name_prefixes", name_prefixes), ("module_markers", module_markers)):
+        unknown = set(mapping.values()) - set(names)
+        if unknown:
+            raise build.fail(f"multi_backend.{where} names unknown frameworks {sorted(unknown)}")
+    docker.sort(key=lambda d: -len(d[0]))  # the most specific image first
+    build.prefixes.sort(key=lambda p: -len(p[0]))
+    return AliasTable(
+        version=int(data.get("version", 0)),
+        digest=hashlib.sha256(raw).hexdigest()[:12],
+        order=tuple(names),
+        names=names,
+        imports=build.imports,
+        packages=build.packages,
+        package_prefixes=build.prefixes,
+        docker=docker,
+        lua=lua,
+        notes=_str_map(neutral.get("notes"), "neutral.notes"),
+        name_prefixes=name_prefixes,
+        module_markers=module_markers,
+    )
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: Path) -> AliasTable:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"framework alias table not found at {path}. It ships in the repository as "
+            "data/frameworks.toml: restore it (git checkout data/frameworks.toml) or run "
+            "fwcensus from a full checkout."
+        ) from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read the framework alias table {path}: {exc}") from exc
+    return parse_aliases(raw, path)
+
+
+def load_aliases(path: Path | None = None) -> AliasTable:
+    """The alias table at ``path`` (default: ``data/frameworks.toml`` of this checkout).
+    Parsed once per path and cached. Raises ConfigError with what to do when it is missing
+    or malformed."""
+    return _load_cached((path or DEFAULT_PATH).resolve())

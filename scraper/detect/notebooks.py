@@ -1,0 +1,122 @@
+"""Jupyter notebooks and Lua files: the code they hold. Pure: bytes in, records out.
+
+A notebook's code cells are joined into one Python text with IPython line magics (``%...``)
+and shell escapes (``!...``) blanked out; what those lines install (``!pip install torch``,
+``%conda install pytorch``) is returned separately as requirement evidence. Cells run by a
+shell (``%%bash``, ``%%sh``, ``%%script``, ``%%system``) count only for what they install;
+cells in another language (``%%html``, ``%%javascript``, ``%%latex``, ...) are skipped.
+Notebook formats 4 (``cells``) and 3 (``worksheets[].cells``, ``input``) are read. A notebook
+that is not valid JSON is salvaged: the code is recovered from its JSON string literals.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from scraper.detect.manifests import parse_install_command
+
+_SHELL_MAGICS = frozenset({"bash", "sh", "script", "system", "shell"})
+_FOREIGN_MAGICS = frozenset(
+    {"html", "javascript", "js", "latex", "markdown", "svg", "perl", "ruby", "r", "sql", "md"}
+)
+_JSON_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+_LUA_REQUIRE = re.compile(r"""\brequire\s*\(?\s*["']([\w.\-]+)["']""")
+
+
+@dataclass
+class NotebookCode:
+    """The Python code of a notebook, what its shell lines install, and any problem."""
+
+    code: str = ""
+    installs: list[str] = field(default_factory=list)
+    problem: str | None = None
+
+
+def _cell_source(cell: dict[str, object]) -> str:
+    source = cell.get("source", cell.get("input", ""))
+    if isinstance(source, list):
+        return "".join(s for s in source if isinstance(s, str))
+    return source if isinstance(source, str) else ""
+
+
+def _code_cells(doc: object) -> list[str]:
+    if not isinstance(doc, dict):
+        return []
+    cells = doc.get("cells")
+    if not isinstance(cells, list):  # nbformat 3
+        cells = []
+        worksheets = doc.get("worksheets")
+        for sheet in worksheets if isinstance(worksheets, list) else []:
+            if isinstance(sheet, dict) and isinstance(sheet.get("cells"), list):
+                cells.extend(sheet["cells"])
+    return [
+        _cell_source(cell)
+        for cell in cells
+        if isinstance(cell, dict) and cell.get("cell_type") == "code"
+    ]
+
+
+def split_cell(source: str, out: NotebookCode) -> str:
+    """The Python of one cell (magics blanked, line count kept); installs go to ``out``."""
+    lines = source.split("\n")
+    first = lines[0].strip() if lines else ""
+    if first.startswith("%%"):
+        magic = first[2:].split(None, 1)[0].lower() if len(first) > 2 else ""
+        if magic in _SHELL_MAGICS:
+            for line in lines[1:]:
+                out.installs.extend(parse_install_command(line))
+            return ""
+        if magic in _FOREIGN_MAGICS:
+            return ""
+        lines[0] = ""
+    kept = []
+    for line in lines:
+        stripped = line.lstrip()
+        if stripped.startswith(("!", "%")):
+            out.installs.extend(parse_install_command(stripped.lstrip("!%")))
+            kept.append("")
+        else:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def notebook_code(data: bytes) -> NotebookCode:
+    """Code cells of a notebook file as one Python text. Never raises."""
+    out = NotebookCode()
+    try:
+        doc = json.loads(data)
+        sources = _code_cells(doc)
+        if not isinstance(doc, dict):
+            out.problem = "not a notebook (JSON but not an object)"
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
+        out.problem = f"not valid notebook JSON: {str(exc)[:120]}"
+        sources = _salvage(data)
+    out.code = "\n".join(split_cell(source, out) for source in sources)
+    return out
+
+
+def _salvage(data: bytes) -> list[str]:
+    """Code lines recovered from the JSON string literals of a broken notebook."""
+    text = data.decode("utf-8", "replace")
+    lines = []
+    for match in _JSON_STRING.finditer(text):
+        try:
+            value = json.loads(f'"{match.group(1)}"')
+        except ValueError:
+            continue
+        if isinstance(value, str):
+            lines.append(value.rstrip("\n"))
+    return ["\n".join(lines)]
+
+
+def lua_requires(text: str) -> list[str]:
+    """Modules a Lua file ``require``s (``require 'nn'``, ``require("cunn")``), comments
+    (``--``) skipped."""
+    found = []
+    for line in text.splitlines():
+        code = line.split("--", 1)[0]
+        if "require" in code:
+            found.extend(m.group(1) for m in _LUA_REQUIRE.finditer(code))
+    return found

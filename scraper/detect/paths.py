@@ -1,0 +1,237 @@
+"""What a repository path is: which kind of file, which part of the repository, which language.
+
+Pure string functions on POSIX relative paths (as the archive walkers yield them).
+
+Roles weight evidence like a person reading the repository would: the repository's own model
+and training code counts fully; examples and benchmarks count half; tests, build scripts, docs,
+one-off weight-conversion scripts and vendored third-party code count little; generated
+protobuf modules not at all. The first matching rule wins, in this order:
+
+=========== ====== ================================================================
+role        weight matched by
+=========== ====== ================================================================
+generated   0.0    ``*_pb2.py``, ``*_pb2_grpc.py``
+vendored    0.05   a directory named third_party, vendor, external, extern, 3rdparty,
+                   site-packages, node_modules, ...
+converter   0.1    file names such as ``convert_*tf*_to_pytorch*.py``,
+                   ``*convert*checkpoint*``, ``*convert*weights*``, ``tf2pt*``
+setup       0.3    ``setup.py``, ``setup_*.py``, ``conftest.py``
+test        0.3    a tests/test/testing directory, ``test_*.py``, ``*_test.py``
+docs        0.2    a doc/docs/documentation/sphinx directory
+example     0.5    an example(s)/demo(s)/tutorial(s)/sample(s)/benchmark(s) directory
+own         1.0    everything else
+=========== ====== ================================================================
+"""
+
+from __future__ import annotations
+
+import re
+from fnmatch import fnmatchcase
+
+ROLE_WEIGHTS: dict[str, float] = {
+    "own": 1.0,
+    "example": 0.5,
+    "test": 0.3,
+    "setup": 0.3,
+    "docs": 0.2,
+    "converter": 0.1,
+    "vendored": 0.05,
+    "generated": 0.0,
+}
+OWN_CODE_WEIGHT = 0.5  # roles at or above this weight count as the repository's own code
+
+_VENDORED_DIRS = frozenset(
+    {
+        "third_party", "thirdparty", "third-party", "3rdparty", "3rd_party", "3rd-party",
+        "vendor", "vendors", "vendored", "external", "externals", "extern", "site-packages",
+        "dist-packages", "node_modules", ".eggs", ".tox", ".venv", "venv", "virtualenv",
+    }
+)  # fmt: skip
+_TEST_DIRS = frozenset({"test", "tests", "testing", "unittest", "unittests", "unit_tests"})
+_DOC_DIRS = frozenset({"doc", "docs", "documentation", "sphinx", "_docs"})
+_EXAMPLE_DIRS = frozenset(
+    {
+        "example", "examples", "demo", "demos", "tutorial", "tutorials", "sample", "samples",
+        "benchmark", "benchmarks",
+    }
+)  # fmt: skip
+_CONVERTER_PATTERNS = (
+    "convert*tf*to*",
+    "convert*to*tf*",
+    "convert*pytorch*",
+    "convert*torch*",
+    "convert*keras*",
+    "convert*jax*",
+    "convert*flax*",
+    "convert*caffe*",
+    "*convert*checkpoint*",
+    "*convert*ckpt*",
+    "*convert*weight*",
+    "*convert*model*",
+    "tf2pt*",
+    "tf2torch*",
+    "pt2tf*",
+    "torch2tf*",
+    "caffe2pytorch*",
+    "caffe2tf*",
+    "*_tf_to_pytorch*",
+    "*_pytorch_to_tf*",
+)
+
+# Languages by file suffix (lower case). .h counts as C/C++ ("cpp"); .m as MATLAB (Objective-C
+# is rare in research code).
+LANGUAGES: dict[str, str] = {
+    ".py": "python",
+    ".pyx": "python",
+    ".ipynb": "jupyter",
+    ".m": "matlab",
+    ".mlx": "matlab",
+    ".c": "c",
+    ".cc": "cpp",
+    ".cpp": "cpp",
+    ".cxx": "cpp",
+    ".hpp": "cpp",
+    ".hh": "cpp",
+    ".hxx": "cpp",
+    ".h": "cpp",
+    ".cu": "cuda",
+    ".cuh": "cuda",
+    ".jl": "julia",
+    ".lua": "lua",
+    ".r": "r",
+    ".java": "java",
+    ".scala": "scala",
+    ".go": "go",
+    ".rs": "rust",
+    ".swift": "swift",
+}
+LANGUAGE_NAMES: dict[str, str] = {
+    "python": "Python",
+    "jupyter": "Jupyter",
+    "matlab": "MATLAB",
+    "c": "C",
+    "cpp": "C++",
+    "cuda": "CUDA",
+    "julia": "Julia",
+    "lua": "Lua",
+    "r": "R",
+    "java": "Java",
+    "scala": "Scala",
+    "go": "Go",
+    "rust": "Rust",
+    "swift": "Swift",
+}
+
+_REQUIREMENTS = re.compile(r"(?:.*requirement.*|requires|reqs)\.(?:txt|in|pip)")
+_CONDA_ENV = re.compile(r"(?:.*[-_.])?(?:environment|env|conda)(?:[-_.].*)?\.ya?ml")
+
+
+def _split(path: str) -> tuple[list[str], str]:
+    parts = path.split("/")
+    return parts[:-1], parts[-1]
+
+
+def file_kind(path: str) -> str | None:
+    """Which reader handles this file: 'python', 'notebook', 'requirements', 'setup_py',
+    'setup_cfg', 'pyproject', 'conda_env', 'pipfile', 'dockerfile', 'lua', 'prototxt', or None
+    (not read; counted by extension only)."""
+    dirs, base = _split(path)
+    low = base.lower()
+    dot = low.rfind(".")
+    suffix = low[dot:] if dot >= 0 else ""
+    if suffix == ".py":
+        return "setup_py" if low == "setup.py" else "python"
+    if suffix == ".ipynb":
+        return "notebook"
+    if suffix == ".lua":
+        return "lua"
+    if suffix == ".prototxt":
+        return "prototxt"
+    if suffix in (".txt", ".in", ".pip") and (
+        _REQUIREMENTS.fullmatch(low) or (dirs and dirs[-1].lower() == "requirements")
+    ):
+        return "requirements"
+    if suffix in (".yml", ".yaml") and _CONDA_ENV.fullmatch(low):
+        return "conda_env"
+    if low == "setup.cfg":
+        return "setup_cfg"
+    if low == "pyproject.toml":
+        return "pyproject"
+    if base == "Pipfile":
+        return "pipfile"
+    if low.startswith("dockerfile") or low.endswith(".dockerfile"):
+        return "dockerfile"
+    return None
+
+
+def wants(path: str) -> bool:
+    """True for files worth reading. Everything else is only counted by extension (see
+    ``ArchiveStats.extensions``), which is enough to tell a MATLAB or C++ repository apart."""
+    return file_kind(path) is not None
+
+
+def path_role(path: str) -> str:
+    """The part of the repository a file belongs to (see the module docstring)."""
+    dirs, base = _split(path)
+    low = base.lower()
+    if low.endswith(("_pb2.py", "_pb2_grpc.py")):
+        return "generated"
+    lowered = [d.lower() for d in dirs]
+    if any(d in _VENDORED_DIRS for d in lowered):
+        return "vendored"
+    if "convert" in low or "2pt" in low or "2tf" in low or "2torch" in low or "2pytorch" in low:
+        stem = low.rsplit(".", 1)[0]
+        if any(fnmatchcase(stem, pattern) for pattern in _CONVERTER_PATTERNS):
+            return "converter"
+    if low in ("setup.py", "conftest.py") or (low.startswith("setup_") and low.endswith(".py")):
+        return "setup"
+    if (
+        any(d in _TEST_DIRS for d in lowered)
+        or (low.startswith("test_") and low.endswith(".py"))
+        or low.endswith("_test.py")
+    ):
+        return "test"
+    if any(d in _DOC_DIRS for d in lowered):
+        return "docs"
+    if any(d in _EXAMPLE_DIRS for d in lowered):
+        return "example"
+    return "own"
+
+
+def role_weight(path: str) -> float:
+    return ROLE_WEIGHTS[path_role(path)]
+
+
+def language_of(path: str) -> str | None:
+    low = path.rsplit("/", 1)[-1].lower()
+    dot = low.rfind(".")
+    return LANGUAGES.get(low[dot:]) if dot >= 0 else None
+
+
+def languages_from_extensions(extensions: dict[str, int]) -> dict[str, int]:
+    """File counts per language from ``ArchiveStats.extensions`` (suffix -> count)."""
+    counts: dict[str, int] = {}
+    for suffix, n in extensions.items():
+        lang = LANGUAGES.get(suffix.lower())
+        if lang:
+            counts[lang] = counts.get(lang, 0) + n
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def top_level_modules(paths: list[str]) -> set[str]:
+    """Names the repository itself defines at import level: root-level ``*.py`` modules and
+    packages (a root-level or ``src/`` directory holding ``__init__.py``). An import of one of
+    these is the repository's own code, never a framework — but a vendored framework directory
+    without ``__init__.py`` at the root (``caffe/python/caffe``) is not "own"."""
+    own: set[str] = set()
+    for path in paths:
+        parts = path.split("/")
+        if parts[0] == "src" and len(parts) > 1:
+            parts = parts[1:]
+        if len(parts) == 1 and parts[0].endswith(".py"):
+            own.add(parts[0][:-3])
+        elif len(parts) == 2 and parts[1] == "__init__.py":
+            own.add(parts[0])
+    own.discard("setup")
+    own.discard("__init__")
+    return own

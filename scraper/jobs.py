@@ -1,0 +1,312 @@
+"""What a run does: list papers -> read PDFs for code links -> fetch and scan repositories.
+
+Each stage reads what the previous one stored, so any stage can be re-run alone and a crash
+loses at most the items in flight. Network work runs in a small thread pool (the client keeps
+each host polite); all database writes happen on the calling thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
+
+from scraper import github
+from scraper.archive import ScanLimits
+from scraper.detect import DETECTOR_VERSION, ScanResult, scan_tar_stream
+from scraper.errors import FetchError, FwcensusError, NetworkError, ParseError, RateLimited
+from scraper.http import HttpClient
+from scraper.links import links_from_pdf, normalize_repo_url
+from scraper.models import CodeLink, Paper, RepoMeta, RepoRef
+from scraper.pdf import PdfError, extract_pages
+from scraper.reference import VenueSizes, load_venue_sizes
+from scraper.sources import source_for
+from scraper.store import Store
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# A progress wrapper: (items, description, total) -> the same items, reporting as they pass.
+Progress = Callable[[Iterable[Any], str, int], Iterable[Any]]
+
+
+def no_progress(items: Iterable[T], desc: str, total: int) -> Iterable[T]:
+    return items
+
+
+@dataclass
+class RunReport:
+    """What a run did, for the summary and the runs table."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)  # run-level problems (a venue-year failed)
+    warnings: list[str] = field(default_factory=list)
+    stopped: str | None = None  # why a stage stopped early (rate limit, network down)
+
+    @property
+    def status(self) -> str:
+        if self.errors:
+            return "failed" if not self.counts.get("papers_listed") else "partial"
+        if self.stopped or self.counts.get("items_failed"):
+            return "partial"
+        return "ok"
+
+
+def bounded_map(
+    fn: Callable[[T], R], items: Iterable[T], workers: int
+) -> Iterator[tuple[T, R | None, BaseException | None]]:
+    """Run ``fn`` over items with at most ``workers`` in flight; yield (item, result, error).
+
+    Results come back in completion order; at most ``2 * workers`` items are held at once, so
+    memory stays flat however many items there are.
+    """
+    it = iter(items)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: dict[Future[R], T] = {}
+
+        def fill() -> None:
+            while len(pending) < 2 * workers:
+                try:
+                    item = next(it)
+                except StopIteration:
+                    return
+                pending[pool.submit(fn, item)] = item
+
+        fill()
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                item = pending.pop(fut)
+                exc = fut.exception()
+                yield item, (None if exc else fut.result()), exc
+            fill()
+
+
+def page_code_links(papers: Iterable[Paper], source: str) -> list[CodeLink]:
+    """CodeLinks from the code URLs a source publishes with each paper (its own code)."""
+    links = []
+    for paper in papers:
+        for url in paper.code_urls:
+            repo, reason = normalize_repo_url(url)
+            links.append(
+                CodeLink(
+                    paper.paper_id,
+                    url,
+                    source,
+                    repo,
+                    official=True,
+                    rejected=reason if repo is None else None,
+                )
+            )
+    return links
+
+
+class Pipeline:
+    def __init__(
+        self,
+        store: Store,
+        client: HttpClient,
+        *,
+        progress: Progress = no_progress,
+        workers: int = 4,
+        sizes: VenueSizes | None = None,
+    ) -> None:
+        self.sizes = sizes if sizes is not None else load_venue_sizes()
+        self.store = store
+        self.client = client
+        self.progress = progress
+        self.workers = workers
+        self.limits = ScanLimits(
+            max_file_bytes=client.settings.max_file_bytes,
+            max_total_bytes=client.settings.max_scan_bytes,
+        )
+
+    # -- stage 1: paper lists ------------------------------------------------------------------
+
+    def collect_papers(
+        self,
+        venue: str,
+        year: int,
+        report: RunReport,
+        run_id: int,
+        limit: int | None,
+        source: str | None = None,
+    ) -> bool:
+        module = source_for(venue, source)
+        try:
+            papers = module.fetch_papers(self.client, venue, year)
+        except (ParseError, FetchError) as exc:
+            msg = f"{venue.upper()} {year}: could not list papers: {exc}"
+            report.errors.append(msg)
+            self.store.add_failure(run_id, "list", f"{venue}:{year}", str(exc))
+            return False
+        if limit is not None:
+            papers = papers[:limit]
+        else:
+            ok, message = self.sizes.check(venue, year, len(papers))
+            if message:
+                page = getattr(module, "listing_url", None)
+                where = f" (page: {page(venue, year)})" if page else ""
+                if not ok:
+                    report.errors.append(message + where)
+                    self.store.add_failure(run_id, "list", f"{venue}:{year}", message + where)
+                    return False
+                report.warnings.append(message)
+        report.counts["papers_listed"] += len(papers)
+        report.counts["papers_new"] += self.store.upsert_papers(papers)
+        page_links = page_code_links(papers, module.NAME)
+        self.store.upsert_code_links(page_links)
+        report.counts["code_links"] += sum(1 for link in page_links if link.repo)
+        return True
+
+    # -- stage 2: PDFs -> code links -------------------------------------------------------------
+
+    def _read_pdf(self, item: tuple[str, str | None]) -> tuple[list[CodeLink], int, int]:
+        paper_id, pdf_url = item
+        if not pdf_url:
+            return [], 0, 0
+        resp = self.client.get(pdf_url)
+        pages = extract_pages(resp.content, max_pages=self.client.settings.pdf_max_pages)
+        return links_from_pdf(paper_id, pages), len(pages), sum(len(p) for p in pages)
+
+    def read_pdfs(
+        self, venue: str, year: int, report: RunReport, run_id: int, limit: int | None
+    ) -> None:
+        todo = self.store.papers_without_text(venue, year)
+        if limit is not None:
+            todo = todo[:limit]
+        results = bounded_map(self._read_pdf, todo, self.workers)
+        for (paper_id, pdf_url), result, exc in self.progress(
+            results, f"{venue.upper()} {year} PDFs", len(todo)
+        ):
+            if exc is None and result is not None:
+                links, pages, chars = result
+                if not pdf_url:
+                    self.store.record_paper_text(paper_id, "no_pdf")
+                    continue
+                self.store.upsert_code_links(links)
+                status = "ok" if chars else "empty"
+                self.store.record_paper_text(paper_id, status, pages=pages, chars=chars)
+                report.counts["pdfs_read"] += 1
+                report.counts["code_links"] += sum(1 for link in links if link.repo)
+            elif isinstance(exc, (FwcensusError, PdfError)):
+                self.store.record_paper_text(paper_id, "error", detail=str(exc))
+                self.store.add_failure(run_id, "pdf", pdf_url or paper_id, str(exc))
+                report.counts["items_failed"] += 1
+                if isinstance(exc, RateLimited | NetworkError) and self._host_down(exc, report):
+                    return
+            elif exc is not None:
+                raise exc
+
+    def _host_down(self, exc: BaseException, report: RunReport) -> bool:
+        """Stop a stage on a spent quota; note unreachable hosts (counted per run)."""
+        if isinstance(exc, RateLimited):
+            report.stopped = f"rate limit spent ({exc}); the next run resumes here"
+            return True
+        report.counts["network_errors"] += 1
+        if report.counts["network_errors"] >= 5:
+            report.stopped = f"giving up after repeated network errors: {exc}"
+            return True
+        return False
+
+    # -- stage 3: repositories ----------------------------------------------------------------
+
+    def _scan_repo(self, repo: RepoRef) -> tuple[RepoMeta, ScanResult | None]:
+        if repo.host != "github":
+            return RepoMeta(
+                repo, "unsupported", f"{repo.host} repositories are not scanned yet"
+            ), None
+        meta = github.fetch_repo_meta(self.client, repo)
+        if meta.status != "ok":
+            return meta, None
+        if meta.size_kb is not None and meta.size_kb > self.client.settings.max_repo_kb:
+            detail = (
+                f"{meta.size_kb} KB on GitHub, over the {self.client.settings.max_repo_kb} KB cap"
+            )
+            return replace(meta, status="too_large", status_detail=detail), None
+        # A renamed or transferred repository: fetch the tarball under its current name.
+        target = repo
+        if meta.full_name and meta.full_name.count("/") == 1:
+            owner, name = meta.full_name.split("/")
+            target = RepoRef(repo.host, owner, name)
+        resp = github.open_tarball(self.client, target, "HEAD")
+        try:
+            result = scan_tar_stream(resp.raw, self.limits, strip_top=True)
+        finally:
+            resp.close()
+        return meta, result
+
+    def scan_repos(
+        self,
+        report: RunReport,
+        run_id: int,
+        venue: str | None = None,
+        years: Sequence[int] | None = None,
+    ) -> None:
+        todo = self.store.repos_to_scan(venue, years)
+        results = bounded_map(self._scan_repo, todo, self.workers)
+        for repo, result, exc in self.progress(results, "repositories", len(todo)):
+            if exc is None and result is not None:
+                meta, scan = result
+                self.store.record_repo_meta(meta)
+                if scan is None:
+                    report.counts[f"repos_{meta.status}"] += 1
+                    continue
+                self.store.record_scan(repo, "HEAD", scan, DETECTOR_VERSION)
+                report.counts[
+                    "repos_scanned" if scan.status in ("ok", "empty") else f"repos_{scan.status}"
+                ] += 1
+            elif isinstance(exc, FwcensusError):
+                if not isinstance(exc, RateLimited):  # a spent quota is not the repo's fault
+                    self.store.record_repo_failure(repo, "error", str(exc))
+                self.store.add_failure(run_id, "repo", repo.repo_id, str(exc))
+                report.counts["items_failed"] += 1
+                if isinstance(exc, RateLimited | NetworkError) and self._host_down(exc, report):
+                    return
+            elif exc is not None:
+                raise exc
+
+
+def run(
+    store: Store,
+    client: HttpClient,
+    venue: str,
+    years: Sequence[int],
+    *,
+    limit: int | None = None,
+    source: str | None = None,
+    progress: Progress = no_progress,
+    workers: int = 4,
+    command: str = "run",
+    sizes: VenueSizes | None = None,
+) -> RunReport:
+    """Collect, read and scan one venue over some years; record the run. Never raises for
+    per-item problems (they are stored as failures); raises only for broken set-up."""
+    pipe = Pipeline(store, client, progress=progress, workers=workers, sizes=sizes)
+    report = RunReport()
+    args = {"venue": venue, "years": list(years), "limit": limit, "source": source}
+    run_id = store.start_run(command, args)
+    try:
+        listed = [y for y in years if pipe.collect_papers(venue, y, report, run_id, limit, source)]
+        for year in listed:
+            if report.stopped:
+                break
+            pipe.read_pdfs(venue, year, report, run_id, limit)
+        if not report.stopped:
+            pipe.scan_repos(report, run_id, venue, years)
+    except BaseException as exc:
+        store.finish_run(run_id, "failed", dict(report.counts), error=str(exc) or repr(exc))
+        raise
+    store.finish_run(
+        run_id,
+        report.status,
+        dict(report.counts),
+        error="; ".join(report.errors + ([report.stopped] if report.stopped else [])) or None,
+    )
+    report.counts["run_id"] = run_id
+    return report

@@ -1,0 +1,58 @@
+"""Reference data committed under data/: expected venue sizes (a sanity check on parsers)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scraper.errors import ConfigError
+
+DATA_DIR = Path(__file__).resolve().parents[1] / "data"
+VENUE_SIZES = DATA_DIR / "venue_sizes.toml"
+
+
+@dataclass(frozen=True)
+class VenueSizes:
+    """Expected accepted-paper counts; ``check`` judges a parse's yield against them."""
+
+    sizes: dict[tuple[str, int], int] = field(default_factory=dict)
+    min_ratio: float = 0.8
+    max_ratio: float = 1.25
+
+    def check(self, venue: str, year: int, found: int) -> tuple[bool, str | None]:
+        """(ok, message). Not ok: far too few papers. ok with a message: suspiciously many."""
+        expected = self.sizes.get((venue, year))
+        if found == 0:
+            return False, f"{venue.upper()} {year}: no papers found"
+        if expected is None:
+            return True, None
+        if found < self.min_ratio * expected:
+            return False, (
+                f"{venue.upper()} {year}: listed {found} papers, expected about {expected} "
+                f"(data/venue_sizes.toml); the page layout may have changed"
+            )
+        if found > self.max_ratio * expected:
+            return True, (
+                f"{venue.upper()} {year}: listed {found} papers, more than the expected "
+                f"{expected}; workshop or rejected papers may be mixed in"
+            )
+        return True, None
+
+
+def load_venue_sizes(path: Path = VENUE_SIZES) -> VenueSizes:
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        return VenueSizes()
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    sizes: dict[tuple[str, int], int] = {}
+    for venue, years in data.items():
+        if not isinstance(years, dict):
+            continue
+        for year, count in years.items():
+            if not (str(year).isdigit() and isinstance(count, int) and count > 0):
+                raise ConfigError(f"{path}: [{venue}] {year} = {count!r}: use YEAR = COUNT")
+            sizes[(venue, int(year))] = count
+    return VenueSizes(sizes, float(data.get("min_ratio", 0.8)), float(data.get("max_ratio", 1.25)))

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import duckdb
+import pandas as pd
+import pytest
+
+from analysis.stats import wilson
+from analysis.trends import (
+    query_adoption,
+    query_counts,
+    query_detector_versions,
+    query_freshness,
+    query_repo_status,
+)
+
+if TYPE_CHECKING:
+    from conftest import DbTools
+
+
+def _row(df: pd.DataFrame, **where: object) -> pd.Series:
+    mask = pd.Series(True, index=df.index)
+    for col, value in where.items():
+        mask &= df[col] == value
+    hits = df[mask]
+    assert len(hits) == 1, f"expected one row for {where}, got {len(hits)}"
+    return hits.iloc[0]
+
+
+def test_counts_per_venue_year(populated: duckdb.DuckDBPyConnection) -> None:
+    df = query_counts(populated)
+    assert list(zip(df.venue, df.year, strict=True)) == [
+        ("cvpr", 2022),
+        ("cvpr", 2023),
+        ("neurips", 2023),
+    ]
+    c22 = _row(df, venue="cvpr", year=2022)
+    assert (c22.papers, c22.with_code_link, c22.with_scanned_repo, c22.with_framework) == (
+        11,
+        6,
+        4,
+        3,
+    )
+    assert (c22.repos, c22.repos_ok, c22.repos_pending, c22.repos_not_found) == (6, 4, 1, 1)
+    assert (c22.repos_failed, c22.repos_private, c22.repos_error) == (1, 0, 0)
+    c23 = _row(df, venue="cvpr", year=2023)
+    assert (c23.papers, c23.with_code_link, c23.with_scanned_repo, c23.with_framework) == (
+        8,
+        5,
+        5,
+        5,
+    )
+    assert (c23.repos, c23.repos_ok, c23.repos_failed) == (5, 5, 0)
+    n23 = _row(df, venue="neurips", year=2023)
+    assert (n23.papers, n23.with_code_link, n23.repos) == (2, 0, 0)
+
+
+def test_adoption_numbers_for_each_denominator(populated: duckdb.DuckDBPyConnection) -> None:
+    df = query_adoption(populated, venues="cvpr")
+    expected = {
+        # (year, framework, denominator): (numerator, denominator_size)
+        (2022, "pytorch", "D1"): (2, 3),
+        (2022, "pytorch", "D2"): (2, 6),
+        (2022, "pytorch", "D3"): (2, 11),
+        (2022, "tensorflow", "D1"): (1, 3),
+        (2022, "jax", "D1"): (0, 3),
+        (2023, "pytorch", "D1"): (4, 5),
+        (2023, "pytorch", "D2"): (4, 5),
+        (2023, "pytorch", "D3"): (4, 8),
+        (2023, "tensorflow", "D1"): (1, 5),
+        (2023, "jax", "D1"): (1, 5),
+        (2022, "pytorch", "D4"): (2, 3),
+        (2022, "tensorflow", "D4"): (1, 3),
+        (2023, "pytorch", "D4"): (4, 4),
+        (2023, "tensorflow", "D4"): (1, 4),
+    }
+    for (year, fw, den), (k, n) in expected.items():
+        r = _row(df, year=year, framework=fw, denominator=den)
+        assert (r.numerator, r.denominator_size) == (k, n), (year, fw, den)
+        assert r.share == pytest.approx(k / n)
+    assert set(df.venue) == {"cvpr"}
+    assert set(df.denominator) == {"D1", "D2", "D3", "D4"}
+
+
+def test_adoption_interval_agrees_with_wilson(populated: duckdb.DuckDBPyConnection) -> None:
+    df = query_adoption(populated)
+    with_data = df[df.denominator_size > 0]
+    assert len(with_data) > 10
+    for r in with_data.itertuples():
+        lo, hi = wilson(int(r.numerator), int(r.denominator_size))
+        assert r.ci_low == pytest.approx(lo, abs=1e-12)
+        assert r.ci_high == pytest.approx(hi, abs=1e-12)
+    empty = df[df.denominator_size == 0]
+    assert len(empty) > 0  # neurips 2023 has no D1/D2/D4 papers
+    assert empty.share.isna().all() and empty.ci_low.isna().all()
+
+
+def test_adoption_filters(populated: duckdb.DuckDBPyConnection) -> None:
+    d1 = query_adoption(populated, denominator="D1")
+    assert set(d1.denominator) == {"D1"}
+    assert set(d1.venue) == {"cvpr", "neurips"}
+    both = query_adoption(populated, venues=["CVPR"], denominator=["D1", "D4"])
+    assert set(both.denominator) == {"D1", "D4"} and set(both.venue) == {"cvpr"}
+    assert query_adoption(populated, venues=["iclr"]).empty
+    with pytest.raises(ValueError, match="unknown denominator D9"):
+        query_adoption(populated, denominator="D9")
+
+
+def test_a_paper_with_two_repos_counts_once(db: duckdb.DuckDBPyConnection, tools: DbTools) -> None:
+    tools.add_papers(db, "iccv", 2023, 1, frameworks=["pytorch"])
+    pid = db.execute("SELECT paper_id FROM papers").fetchone()[0]
+    # a second official repository of the same paper, also PyTorch
+    db.execute(
+        "INSERT INTO code_links VALUES ($p, 'https://github.com/x/y', 'pdf', 'github:x/y', TRUE,"
+        " NULL, now(), now())",
+        {"p": pid},
+    )
+    db.execute(
+        """
+        INSERT INTO repos (repo_id, host, owner, name, status)
+            VALUES ('github:x/y', 'github', 'x', 'y', 'ok');
+        INSERT INTO repo_frameworks
+            VALUES ('github:x/y', 'pytorch', ['pytorch'], 1, '', 'd', now());
+        """
+    )
+    r = _row(query_adoption(db), framework="pytorch", denominator="D1")
+    assert (r.numerator, r.denominator_size) == (1, 1)
+
+
+def test_repo_status(populated: duckdb.DuckDBPyConnection) -> None:
+    df = query_repo_status(populated)
+    assert list(df.status) == ["ok", "not_found"]
+    assert list(df.repos) == [10, 1]
+    assert df.share.tolist() == pytest.approx([10 / 11, 1 / 11])
+
+
+def test_detector_versions_and_freshness(
+    populated: duckdb.DuckDBPyConnection, tools: DbTools
+) -> None:
+    versions = query_detector_versions(populated)
+    assert list(zip(versions.detector_version, versions.repos, strict=True)) == [
+        ("det-1", 9),
+        ("det-2", 1),
+    ]
+    assert query_freshness(populated) is None
+    tools.add_run(populated, "2024-03-01 10:00:00")
+    tools.add_run(populated, "2024-05-02 08:30:00")
+    assert str(query_freshness(populated)) == "2024-05-02 08:30:00"
+
+
+def test_empty_database(db: duckdb.DuckDBPyConnection) -> None:
+    assert query_counts(db).empty
+    assert query_adoption(db).empty
+    assert query_repo_status(db).empty
+    assert query_freshness(db) is None
+    assert not math.isnan(len(query_counts(db).columns))

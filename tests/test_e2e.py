@@ -1,0 +1,148 @@
+"""End to end: the real pipeline over the demo fixture web, exact counts in the database and in
+the report. The expected numbers are counted by hand from the letters in scraper/demo/world.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scraper import jobs
+from scraper.config import Settings
+from scraper.demo import world
+from scraper.http import HttpClient
+from scraper.store import Store
+
+# venue, year -> (D3 papers, D2 with an official link, repos ok, D1 with a framework,
+#                 pytorch users, tensorflow users)
+EXPECTED = {
+    ("cvpr", 2021): (13, 10, 9, 8, 4, 5),
+    ("cvpr", 2022): (28, 23, 21, 20, 14, 5),
+    ("cvpr", 2023): (42, 36, 35, 34, 28, 5),
+    ("iccv", 2021): (10, 8, 8, 7, 4, 3),
+    ("iccv", 2023): (12, 9, 9, 9, 7, 1),
+}
+
+
+@pytest.fixture(scope="module")
+def demo_db(demo_database):
+    return demo_database
+
+
+def test_runs_succeed_and_are_logged(demo_db):
+    path, reports, _ = demo_db
+    assert [r.status for r in reports] == ["ok", "ok"]
+    with Store.open(path, read_only=True) as store:
+        runs = store.query("SELECT status, counts FROM runs ORDER BY run_id")
+    assert list(runs.status) == ["ok", "ok"]
+    assert '"papers_listed": 83' in runs.counts[0]
+
+
+def test_exact_counts_per_venue_year(demo_db):
+    path, _, _ = demo_db
+    with Store.open(path, read_only=True) as store:
+        counts = store.query("SELECT * FROM venue_year_counts ORDER BY venue, year")
+        users = store.query(
+            "SELECT venue, year, framework, count(DISTINCT paper_id) AS k FROM paper_frameworks "
+            "GROUP BY ALL"
+        )
+    got = {}
+    for row in counts.itertuples():
+        k = users[(users.venue == row.venue) & (users.year == row.year)].set_index("framework").k
+        got[(row.venue, row.year)] = (
+            row.papers,
+            row.with_code_link,
+            row.with_scanned_repo,
+            row.with_framework,
+            int(k.get("pytorch", 0)),
+            int(k.get("tensorflow", 0)),
+        )
+    assert got == EXPECTED
+
+
+def test_repository_statuses_and_evidence(demo_db):
+    path, _, _ = demo_db
+    with Store.open(path, read_only=True) as store:
+        status = dict(
+            store.con.execute("SELECT status, count(*) FROM repos GROUP BY status").fetchall()
+        )
+        # R papers cite pytorch/pytorch in their references: stored, not official, never scanned
+        cited = store.query(
+            "SELECT official, repo_id FROM code_links WHERE repo_id = 'github:pytorch/pytorch'"
+        )
+        rejected = store.query("SELECT rejected FROM code_links WHERE rejected IS NOT NULL")
+        big = store.query("SELECT status_detail FROM repos WHERE status = 'too_large'")
+        evidence = store.query(
+            "SELECT framework, kind, files FROM repo_evidence "
+            "WHERE repo_id = 'github:demo-lab/cvpr2023-paper00-p' ORDER BY framework, kind"
+        )
+        commits = store.query(
+            "SELECT count(*) AS n FROM repos WHERE status = 'ok' AND length(scanned_commit) = 40"
+        ).n[0]
+    # 3 M (missing) repos -> not_found; 1 Z -> too_large; the repo cited by R papers is a link,
+    # not a repository to scan
+    assert status == {"ok": 82, "not_found": 3, "too_large": 1}
+    assert list(cited.official) == [False, False]
+    assert len(rejected) == 1
+    assert "cap" in big.status_detail[0]
+    assert ("pytorch", "import") in set(zip(evidence.framework, evidence.kind, strict=False))
+    assert "tensorflow" not in set(evidence.framework)  # tensorboardX is not TensorFlow
+    assert commits == 82
+
+
+def test_broken_line_urls_are_repaired(demo_db):
+    path, _, _ = demo_db
+    with Store.open(path, read_only=True) as store:
+        rows = store.query("SELECT repo_id FROM code_links WHERE repo_id LIKE '%-l' ORDER BY 1")
+    assert list(rows.repo_id) == [
+        "github:demo-lab/cvpr2022-paper27-l",
+        "github:demo-lab/cvpr2023-paper40-l",
+        "github:demo-lab/cvpr2023-paper41-l",
+    ]
+
+
+def test_second_run_changes_nothing_and_fetches_little(demo_db, demo_web):
+    path, _, _ = demo_db
+    settings = Settings(
+        db_path=path,
+        rewrite=demo_web.rewrite_pairs(),
+        default_interval=0.0,
+        host_intervals={},
+        retries=1,
+    )
+
+    def snapshot(store: Store) -> dict[str, list]:
+        return {
+            t: store.con.execute(f"SELECT {c} FROM {t} ORDER BY ALL").fetchall()
+            for t, c in {
+                "papers": "paper_id, title, authors, pdf_url, arxiv_id",
+                "code_links": "paper_id, url, repo_id, official, rejected",
+                "repos": "repo_id, status, scanned_commit",
+                "repo_evidence": "repo_id, framework, kind, files, occurrences",
+                "repo_frameworks": "repo_id, primary_fw, frameworks",
+            }.items()
+        }
+
+    with Store.open(path) as store:
+        before = snapshot(store)
+        with HttpClient(settings) as client:
+            report = jobs.run(store, client, "cvpr", [2021, 2022, 2023], sizes=world.venue_sizes())
+            second = dict(client.requests_by_host)
+        assert snapshot(store) == before
+    assert report.counts["papers_new"] == 0 and report.counts["pdfs_read"] == 0
+    # only the listing pages again: no PDF, API or tarball request
+    assert set(second) == {"openaccess.thecvf.com"}
+    assert second["openaccess.thecvf.com"] <= 7
+
+
+def test_demo_report_numbers(demo_db, tmp_path):
+    from analysis.render import write_report
+
+    path, _, _ = demo_db
+    with Store.open(path, read_only=True) as store:
+        files = write_report(store.con, tmp_path, demo=True)
+    md = files.markdown.read_text()
+    html = files.html.read_text()
+    # CVPR 2022-2023 pooled, D1: PyTorch 42/54 = 77.8%, TensorFlow 10/54 = 18.5%
+    assert "77.8%" in md and "18.5%" in md
+    assert "DEMO" in md and "DEMO" in html
+    assert "data:image/png;base64," in html

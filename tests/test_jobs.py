@@ -1,0 +1,112 @@
+"""Pipeline behaviour on a faulty web: sanity checks, per-item failures, retries, limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from scraper import jobs
+from scraper.config import Settings
+from scraper.demo import world
+from scraper.demo.server import Fault, FixtureWeb
+from scraper.http import HttpClient
+from scraper.reference import VenueSizes, load_venue_sizes
+from scraper.store import Store
+
+
+@pytest.fixture()
+def web():
+    with FixtureWeb(world.build()) as w:
+        yield w
+
+
+def client_for(web: FixtureWeb, **kw) -> HttpClient:
+    settings = Settings(
+        rewrite=web.rewrite_pairs(),
+        default_interval=0.0,
+        host_intervals={},
+        retries=1,
+        backoff=0.0,
+        **kw,
+    )
+    return HttpClient(settings, sleep=lambda s: None)
+
+
+def test_venue_sizes_file_loads_and_judges():
+    sizes = load_venue_sizes()
+    assert sizes.sizes[("cvpr", 2019)] == 1294
+    assert sizes.check("cvpr", 2019, 1290) == (True, None)
+    ok, msg = sizes.check("cvpr", 2019, 40)
+    assert not ok and "expected about 1294" in msg
+    ok, msg = sizes.check("cvpr", 2019, 5000)
+    assert ok and "more than" in msg
+    assert sizes.check("cvpr", 1999, 0)[0] is False
+    assert sizes.check("cvpr", 1999, 12) == (True, None)
+
+
+def test_a_parse_that_yields_far_too_few_papers_fails_loudly(tmp_path, web):
+    sizes = VenueSizes({("cvpr", 2022): 1000})
+    with Store.open(tmp_path / "db.duckdb") as store, client_for(web) as client:
+        report = jobs.run(store, client, "cvpr", [2022], sizes=sizes)
+        assert report.status == "failed"
+        assert "expected about 1000" in report.errors[0]
+        assert "openaccess.thecvf.com/CVPR2022" in report.errors[0]
+        assert store.count("papers") == 0
+        assert store.query("SELECT stage, item FROM failures").values.tolist() == [
+            ["list", "cvpr:2022"]
+        ]
+
+
+def test_limit_takes_the_first_papers_only(tmp_path, web):
+    with Store.open(tmp_path / "db.duckdb") as store, client_for(web) as client:
+        report = jobs.run(store, client, "cvpr", [2023], limit=5, sizes=world.venue_sizes())
+        assert report.status == "ok"
+        assert store.count("papers") == 5
+        assert store.count("paper_texts") == 5
+
+
+def test_failed_pdfs_and_repos_are_recorded_and_retried_next_run(tmp_path, web):
+    papers = [p for p in world.papers() if (p.venue, p.year) == ("iccv", 2021)]
+    pdf_path = f"/cvf{papers[0].prefix}/papers/{papers[0].stem}.pdf"
+    api_path = f"/api/repos/{world.DEMO_ORG}/{papers[1].repo}"
+    web.faults[pdf_path] = Fault(500, times=2)  # one try + one retry: both fail
+    web.faults[api_path] = Fault(502, times=2)
+    sizes = world.venue_sizes()
+    with Store.open(tmp_path / "db.duckdb") as store:
+        with client_for(web) as client:
+            first = jobs.run(store, client, "iccv", [2021], sizes=sizes)
+        assert first.status == "partial"
+        assert first.counts["items_failed"] == 2
+        failures = store.query("SELECT stage, item, reason FROM failures ORDER BY stage")
+        assert list(failures.stage) == ["pdf", "repo"]
+        assert "HTTP 500" in failures.reason[0] and "HTTP 502" in failures.reason[1]
+        status = store.query("SELECT status FROM paper_texts WHERE status = 'error'")
+        assert len(status) == 1
+        # the faults are spent: the next run picks up exactly the two failed items
+        with client_for(web) as client:
+            second = jobs.run(store, client, "iccv", [2021], sizes=sizes)
+        assert second.status == "ok"
+        assert second.counts["pdfs_read"] == 1 and second.counts["repos_scanned"] == 2
+        counts = store.query("SELECT * FROM venue_year_counts").iloc[0]
+        assert (counts.papers, counts.with_code_link, counts.with_framework) == (10, 8, 7)
+
+
+def test_spent_github_quota_stops_the_run_resumably(tmp_path, web):
+    papers = [p for p in world.papers() if (p.venue, p.year) == ("iccv", 2021)]
+    for p in papers:
+        if p.repo:
+            web.faults[f"/api/repos/{world.DEMO_ORG}/{p.repo}"] = Fault(
+                403,
+                times=1,
+                headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "4000000000"},
+            )
+    sizes = world.venue_sizes()
+    with Store.open(tmp_path / "db.duckdb") as store:
+        with client_for(web) as client:
+            report = jobs.run(store, client, "iccv", [2021], sizes=sizes)
+        assert report.status == "partial" and "rate limit" in (report.stopped or "")
+        assert store.count("repo_frameworks") == 0
+        for path in list(web.faults):
+            web.faults.pop(path)
+        with client_for(web) as client:
+            again = jobs.run(store, client, "iccv", [2021], sizes=sizes)
+        assert again.status == "ok" and again.counts["repos_scanned"] == 8
