@@ -85,6 +85,7 @@ class Settings:
     obey_robots: bool = True
     user_agent: str = f"fwcensus/{__version__} (+{PROJECT_URL})"
     github_token: str | None = field(default=None, repr=False)
+    openreview_token: str | None = field(default=None, repr=False)
     max_repo_kb: int = 2_000_000
     max_file_bytes: int = 1_000_000
     max_scan_bytes: int = 300_000_000
@@ -196,6 +197,8 @@ def load_settings(
     token = env.get("GITHUB_TOKEN") or None
     if token:
         settings = replace(settings, github_token=token.strip())
+    if env.get("OPENREVIEW_TOKEN"):
+        settings = replace(settings, openreview_token=env["OPENREVIEW_TOKEN"].strip())
     if db_path is not None:
         settings = replace(settings, db_path=db_path)
     return settings

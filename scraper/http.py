@@ -36,7 +36,8 @@ from scraper.errors import FetchError, HostNotAllowed, NetworkError, RateLimited
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-TOKEN_HOSTS = frozenset({"api.github.com"})
+GITHUB_TOKEN_HOSTS = frozenset({"api.github.com"})
+OPENREVIEW_TOKEN_HOSTS = frozenset({"api.openreview.net", "api2.openreview.net"})
 MAX_REDIRECTS = 5
 
 
@@ -202,7 +203,10 @@ class HttpClient:
             if resp.status_code in (301, 302, 303, 307, 308) and "location" in resp.headers:
                 target = urljoin(self.rewriter.apply(current), resp.headers["location"])
                 resp.close()
-                current = self.rewriter.undo(target)
+                previous, current = current, self.rewriter.undo(target)
+                if headers and urlsplit(previous).hostname != urlsplit(current).hostname:
+                    # never carry a caller's credentials to another host
+                    headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
                 continue
             return resp
         raise FetchError(url, None, f"more than {MAX_REDIRECTS} redirects")
@@ -231,8 +235,9 @@ class HttpClient:
     ) -> requests.Response:
         target = self.rewriter.apply(url)
         send = dict(headers or {})
-        if self.settings.github_token and host in TOKEN_HOSTS:
-            send["Authorization"] = f"Bearer {self.settings.github_token}"
+        token = self._token_for(host)
+        if token:
+            send["Authorization"] = f"Bearer {token}"
         attempt = 0
         while True:
             self._wait_turn(host)
@@ -283,6 +288,14 @@ class HttpClient:
             message = resp.reason or ""
             resp.close()
             raise FetchError(url, status, message)
+
+    def _token_for(self, host: str) -> str | None:
+        """The credential for a host, if any; each token goes to its own service only."""
+        if host in GITHUB_TOKEN_HOSTS:
+            return self.settings.github_token
+        if host in OPENREVIEW_TOKEN_HOSTS:
+            return self.settings.openreview_token
+        return None
 
     def _backoff(
         self, host: str, attempt: int, retry_after: float | None, url: str, kind: str

@@ -20,6 +20,7 @@ from scraper.detect import DETECTOR_VERSION, ScanResult, scan_tar_stream
 from scraper.errors import FetchError, FwcensusError, NetworkError, ParseError, RateLimited
 from scraper.http import HttpClient
 from scraper.links import links_from_pdf, normalize_repo_url
+from scraper.mentions import count_mentions
 from scraper.models import CodeLink, Paper, RepoMeta, RepoRef
 from scraper.pdf import PdfError, extract_pages
 from scraper.reference import VenueSizes, load_venue_sizes
@@ -85,6 +86,14 @@ def bounded_map(
                 exc = fut.exception()
                 yield item, (None if exc else fut.result()), exc
             fill()
+
+
+@dataclass(frozen=True)
+class PdfResult:
+    links: list[CodeLink]
+    mentions: dict[str, int]
+    pages: int
+    chars: int
 
 
 def page_code_links(papers: Iterable[Paper], source: str) -> list[CodeLink]:
@@ -166,13 +175,18 @@ class Pipeline:
 
     # -- stage 2: PDFs -> code links -------------------------------------------------------------
 
-    def _read_pdf(self, item: tuple[str, str | None]) -> tuple[list[CodeLink], int, int]:
+    def _read_pdf(self, item: tuple[str, str | None]) -> PdfResult:
         paper_id, pdf_url = item
         if not pdf_url:
-            return [], 0, 0
+            return PdfResult([], {}, 0, 0)
         resp = self.client.get(pdf_url)
         pages = extract_pages(resp.content, max_pages=self.client.settings.pdf_max_pages)
-        return links_from_pdf(paper_id, pages), len(pages), sum(len(p) for p in pages)
+        return PdfResult(
+            links_from_pdf(paper_id, pages),
+            count_mentions("\n".join(pages)),
+            len(pages),
+            sum(len(p) for p in pages),
+        )
 
     def read_pdfs(
         self, venue: str, year: int, report: RunReport, run_id: int, limit: int | None
@@ -185,15 +199,17 @@ class Pipeline:
             results, f"{venue.upper()} {year} PDFs", len(todo)
         ):
             if exc is None and result is not None:
-                links, pages, chars = result
                 if not pdf_url:
                     self.store.record_paper_text(paper_id, "no_pdf")
                     continue
-                self.store.upsert_code_links(links)
-                status = "ok" if chars else "empty"
-                self.store.record_paper_text(paper_id, status, pages=pages, chars=chars)
+                self.store.upsert_code_links(result.links)
+                self.store.record_mentions(paper_id, result.mentions)
+                status = "ok" if result.chars else "empty"
+                self.store.record_paper_text(
+                    paper_id, status, pages=result.pages, chars=result.chars
+                )
                 report.counts["pdfs_read"] += 1
-                report.counts["code_links"] += sum(1 for link in links if link.repo)
+                report.counts["code_links"] += sum(1 for link in result.links if link.repo)
             elif isinstance(exc, (FwcensusError, PdfError)):
                 self.store.record_paper_text(paper_id, "error", detail=str(exc))
                 self.store.add_failure(run_id, "pdf", pdf_url or paper_id, str(exc))

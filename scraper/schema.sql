@@ -119,3 +119,11 @@ CREATE TABLE IF NOT EXISTS failures (
     reason  VARCHAR NOT NULL,
     failed_at TIMESTAMP NOT NULL
 );
+
+-- Framework names mentioned in a paper's text (the 2019 study's method), kept apart from code.
+CREATE TABLE IF NOT EXISTS paper_mentions (
+    paper_id  VARCHAR NOT NULL,
+    framework VARCHAR NOT NULL,
+    mentions  INTEGER NOT NULL,
+    PRIMARY KEY (paper_id, framework)
+);

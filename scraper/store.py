@@ -86,10 +86,11 @@ class Store:
                 f"{self.path} was written by a newer fwcensus (schema {version} > "
                 f"{SCHEMA_VERSION}); upgrade fwcensus."
             )
+        # schema.sql only creates what is missing, so it also adds new tables to old files.
+        self.con.execute((_HERE / "schema.sql").read_text())
         if version < 1:
-            self.con.execute((_HERE / "schema.sql").read_text())
             self.con.execute("INSERT INTO schema_version VALUES (1, ?)", [utcnow()])
-        # Future migrations: `if version < 2: ...` here, each recording its version.
+        # Column changes go here as `if version < 2: ALTER ...`, each recording its version.
         self.con.execute((_HERE / "views.sql").read_text())
 
     # -- loading helpers ---------------------------------------------------------------------
@@ -187,6 +188,14 @@ class Store:
             "INSERT OR REPLACE INTO paper_texts VALUES (?, ?, ?, ?, ?, ?)",
             [paper_id, status, detail, pages, chars, utcnow()],
         )
+
+    def record_mentions(self, paper_id: str, counts: dict[str, int]) -> None:
+        self.con.execute("DELETE FROM paper_mentions WHERE paper_id = ?", [paper_id])
+        if counts:
+            self.con.executemany(
+                "INSERT INTO paper_mentions VALUES (?, ?, ?)",
+                [[paper_id, fw, n] for fw, n in sorted(counts.items())],
+            )
 
     def papers_without_text(
         self, venue: str, year: int, retry_errors: bool = True

@@ -98,3 +98,20 @@ SELECT venue, year, framework, 'D4' AS denominator, k AS numerator, n AS denomin
        CASE WHEN n > 0 THEN k / n END AS share,
        wilson_low(k, n) AS ci_low, wilson_high(k, n) AS ci_high
 FROM pairs;
+
+-- Mention-based adoption: among papers whose PDF text was read, the share naming each framework.
+CREATE OR REPLACE VIEW mention_adoption AS
+WITH readable AS (
+    SELECT p.venue, p.year, p.paper_id FROM papers p
+    JOIN paper_texts t ON t.paper_id = p.paper_id AND t.status = 'ok'
+),
+sizes AS (SELECT venue, year, count(*) AS n FROM readable GROUP BY venue, year),
+users AS (
+    SELECT r.venue, r.year, m.framework, count(DISTINCT m.paper_id) AS k
+    FROM readable r JOIN paper_mentions m ON m.paper_id = r.paper_id
+    GROUP BY r.venue, r.year, m.framework
+)
+SELECT u.venue, u.year, u.framework, 'M' AS denominator, u.k AS numerator,
+       s.n AS denominator_size, u.k / s.n AS share,
+       wilson_low(u.k, s.n) AS ci_low, wilson_high(u.k, s.n) AS ci_high
+FROM users u JOIN sizes s USING (venue, year);

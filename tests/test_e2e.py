@@ -146,3 +146,15 @@ def test_demo_report_numbers(demo_db, tmp_path):
     assert "77.8%" in md and "18.5%" in md
     assert "DEMO" in md and "DEMO" in html
     assert "data:image/png;base64," in html
+
+
+def test_mentions_are_counted_apart_from_code(demo_db):
+    path, _, _ = demo_db
+    with Store.open(path, read_only=True) as store:
+        rows = store.query(
+            "SELECT framework, numerator, denominator_size FROM mention_adoption "
+            "WHERE venue = 'cvpr' AND year = 2023 ORDER BY framework"
+        )
+    got = {r.framework: (r.numerator, r.denominator_size) for r in rows.itertuples()}
+    # P25 + L2 + B + R (cites PyTorch) + X5 name PyTorch; T4 + B name TensorFlow; J2 name JAX
+    assert got == {"jax": (2, 42), "pytorch": (34, 42), "tensorflow": (5, 42)}

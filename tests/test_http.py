@@ -224,3 +224,28 @@ def test_unreachable_host_says_how_to_use_a_mirror():
         client.get("https://openaccess.thecvf.com/CVPR2023")
     msg = str(info.value)
     assert "openaccess.thecvf.com" in msg and "FWCENSUS_REWRITE" in msg
+
+
+def test_openreview_token_goes_to_openreview_only(web):
+    web.resources["/or/notes"] = Resource(b"{}", "application/json")
+    settings = Settings(
+        rewrite=(*web.rewrite_pairs(), ("https://api2.openreview.net", web.base_url + "/or")),
+        default_interval=0.0,
+        host_intervals={},
+        openreview_token="or-SECRET",
+        github_token="ghp_SECRET",
+    )
+    client = HttpClient(settings)
+    client.get("https://api2.openreview.net/notes")
+    client.get("https://api.github.com/repos/a/b")
+    assert web.headers_seen["/or/notes"]["Authorization"] == "Bearer or-SECRET"
+    assert web.headers_seen["/api/repos/a/b"]["Authorization"] == "Bearer ghp_SECRET"
+
+
+def test_caller_credentials_are_dropped_on_a_cross_host_redirect(web):
+    web.resources["/cvf/hop"] = Resource(
+        b"", "text/plain", 302, {"Location": "https://api.github.com/repos/a/b"}
+    )
+    client = make_client(web)
+    client.get("https://openaccess.thecvf.com/hop", headers={"Authorization": "Bearer x"})
+    assert "Authorization" not in web.headers_seen["/api/repos/a/b"]

@@ -254,6 +254,18 @@ _ERROR_1525 = (
 
 # --- PDFs -------------------------------------------------------------------------------------
 
+# What the paper text says about frameworks (the mention-counting method reads this).
+MENTIONS = {
+    "P": "We implement our method in PyTorch.",
+    "L": "We implement our method in PyTorch.",
+    "Z": "We implement our method in PyTorch.",
+    "T": "Our models are trained with TensorFlow.",
+    "B": "We provide PyTorch and TensorFlow implementations.",
+    "J": "Our implementation uses JAX and Flax.",
+    "K": "We use Keras with the TensorFlow backend.",
+    "X": "All experiments use PyTorch.",
+}
+
 
 def _pdf_pages(p: DemoPaper) -> list[list[str]]:
     first = [
@@ -277,6 +289,8 @@ def _pdf_pages(p: DemoPaper) -> list[list[str]]:
         "Deep networks have changed the field.",
         "We build on prior work and train on eight GPUs.",
     ]
+    if p.kind in MENTIONS:
+        body.append(MENTIONS[p.kind])
     refs = [
         "References",
         "[1] A. Author. A classic paper. In CVPR, 2016.",

@@ -21,6 +21,8 @@ SOURCE_MODULES: dict[str, str] = {
     "neurips": "scraper.sources.neurips",
     "pmlr": "scraper.sources.pmlr",
     "ecva": "scraper.sources.ecva",
+    "acl": "scraper.sources.acl",
+    "openreview": "scraper.sources.openreview",
 }
 
 
