@@ -374,6 +374,25 @@ def status(ctx: Ctx) -> None:
         )
 
 
+@cli.command()
+@pass_ctx
+def sources(ctx: Ctx) -> None:
+    """List every source: what it gives, its venues and years, and its politeness."""
+    from scraper.sources import SOURCE_MODULES, gives_links, lists_papers, load_source
+
+    settings = ctx.settings
+    for name in SOURCE_MODULES:
+        module = load_source(name)
+        gives = [w for w, ok in (("papers", lists_papers(module)),
+                                 ("code links", gives_links(module))) if ok]
+        default = " (consulted by default)" if name in settings.aggregators else ""
+        click.echo(f"{name}: {' + '.join(gives)}{default} - {module.BASE_URL}")
+        for venue, label in module.VENUES.items():
+            span = module.years(venue)
+            click.echo(f"  {venue:<8} {label:<10} {span.start}-{span.stop - 1}")
+        click.echo(f"  politeness: {' '.join(str(module.POLITENESS).split())}")
+
+
 def _remove_demo_db(db: Path) -> None:
     """Start the demo from scratch, but never delete a database that holds real runs."""
     if db.exists():
@@ -424,14 +443,7 @@ def demo(ctx: Ctx, out: Path, serve: bool) -> None:
     _remove_demo_db(db)
     web = server.FixtureWeb(world.build()).start()
     try:
-        settings = load_settings({}, config_path=None, db_path=db).with_(
-            rewrite=web.rewrite_pairs(),
-            default_interval=0.0,
-            host_intervals={},
-            retries=1,
-            backoff=0.05,
-            github_token=None,
-        )
+        settings = web.settings(db_path=db)
         start = time.monotonic()
         for venue, years in world.venue_years().items():
             _run_pipeline(

@@ -42,6 +42,11 @@ DEFAULT_ALLOWED_HOSTS = frozenset(
         "export.arxiv.org",
         "arxiv.org",
         "huggingface.co",
+        # where huggingface.co redirects file downloads (the Papers with Code archive)
+        "cdn-lfs.huggingface.co",
+        "cdn-lfs.hf.co",
+        "cdn-lfs-us-1.hf.co",
+        "cas-bridge.xethub.hf.co",
     }
 )
 
@@ -69,6 +74,7 @@ ROBOTS_HOSTS = frozenset(
 class Settings:
     db_path: Path = DEFAULT_DB
     reports_dir: Path = Path("reports")
+    cache_dir: Path = Path("data") / "cache"
     rewrite: tuple[tuple[str, str], ...] = ()
     allowed_hosts: frozenset[str] = DEFAULT_ALLOWED_HOSTS
     default_interval: float = 1.0
@@ -90,6 +96,10 @@ class Settings:
     max_file_bytes: int = 1_000_000
     max_scan_bytes: int = 300_000_000
     pdf_max_pages: int = 40
+    # aggregators consulted for extra code links (scraper/sources: paperlists, pwc, arxiv)
+    aggregators: tuple[str, ...] = ("paperlists", "pwc", "arxiv")
+    # expected venue sizes for the sanity check (None: no check)
+    venue_sizes: Path | None = Path(__file__).resolve().parents[1] / "data" / "venue_sizes.toml"
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -134,6 +144,8 @@ def _from_toml(base: Settings, data: dict[str, Any], path: Path) -> Settings:
         changes["db_path"] = Path(top["db"])
     if "reports" in top:
         changes["reports_dir"] = Path(top["reports"])
+    if "cache" in top:
+        changes["cache_dir"] = Path(top["cache"])
     net = data.get("network", {})
     if not isinstance(net, dict):
         raise ConfigError(f"{path}: [network] must be a table")
@@ -165,6 +177,12 @@ def _from_toml(base: Settings, data: dict[str, Any], path: Path) -> Settings:
                 raise ConfigError(f'{path}: [network.hosts."{host}"] needs interval = SECONDS')
             merged[host] = float(conf["interval"])
         changes["host_intervals"] = merged
+    run = data.get("run", {})
+    if "aggregators" in run:
+        changes["aggregators"] = tuple(str(a) for a in run["aggregators"])
+    if "venue_sizes" in run:
+        value = run["venue_sizes"]
+        changes["venue_sizes"] = None if value is False else Path(str(value))
     scan = data.get("scan", {})
     for key in ("max_repo_kb", "max_file_bytes", "max_scan_bytes"):
         if key in scan:

@@ -20,17 +20,21 @@ from scraper.detect import DETECTOR_VERSION, ScanResult, scan_tar_stream
 from scraper.errors import FetchError, FwcensusError, NetworkError, ParseError, RateLimited
 from scraper.http import HttpClient
 from scraper.links import links_from_pdf, normalize_repo_url
+from scraper.matching import match_records
 from scraper.mentions import count_mentions
 from scraper.models import CodeLink, Paper, RepoMeta, RepoRef
 from scraper.pdf import PdfError, extract_pages
 from scraper.reference import VenueSizes, load_venue_sizes
-from scraper.sources import source_for
+from scraper.sources import lists_papers, load_source, source_for
 from scraper.store import Store
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+# A writer releases the database this often so readers in other processes get a turn.
+RELEASE_SECONDS = 2.0
 
 # A progress wrapper: (items, description, total) -> the same items, reporting as they pass.
 Progress = Callable[[Iterable[Any], str, int], Iterable[Any]]
@@ -125,7 +129,10 @@ class Pipeline:
         workers: int = 4,
         sizes: VenueSizes | None = None,
     ) -> None:
-        self.sizes = sizes if sizes is not None else load_venue_sizes()
+        if sizes is None:
+            path = client.settings.venue_sizes
+            sizes = load_venue_sizes(path) if path is not None else VenueSizes()
+        self.sizes = sizes
         self.store = store
         self.client = client
         self.progress = progress
@@ -167,11 +174,65 @@ class Pipeline:
                     return False
                 report.warnings.append(message)
         report.counts["papers_listed"] += len(papers)
-        report.counts["papers_new"] += self.store.upsert_papers(papers)
         page_links = page_code_links(papers, module.NAME)
-        self.store.upsert_code_links(page_links)
+        report.counts["papers_new"] += self.store.record_listing(papers, page_links, module.NAME)
         report.counts["code_links"] += sum(1 for link in page_links if link.repo)
         return True
+
+    # -- stage 1b: aggregators -> more code links -------------------------------------------------
+
+    def collect_links(
+        self, venue: str, year: int, name: str, report: RunReport, run_id: int
+    ) -> None:
+        """Code links an aggregator records for the stored papers of a venue-year."""
+        module = load_source(name)
+        if venue not in module.VENUES or year not in module.years(venue):
+            return
+        papers = self.store.papers_of({(venue, year)})
+        if not papers:
+            return
+        options: dict[str, Any] = {}
+        arxiv_ids = {p.arxiv_id for p in papers if p.arxiv_id}
+        if name == "pwc":
+            options = {
+                "cache_dir": self.client.settings.cache_dir,
+                "arxiv_ids": arxiv_ids,
+                "titles": [p.title for p in papers],
+            }
+        elif name == "arxiv":
+            if not arxiv_ids:
+                return
+            options = {"arxiv_ids": sorted(arxiv_ids)}
+        try:
+            records = module.fetch_records(self.client, venue, year, **options)
+        except FetchError as exc:
+            if exc.status == 404:  # the aggregator has nothing for this venue-year
+                report.counts[f"links_{name}_absent"] += 1
+                return
+            self.store.add_failure(run_id, f"links:{name}", f"{venue}:{year}", str(exc))
+            report.counts["items_failed"] += 1
+            return
+        except (ParseError, FwcensusError) as exc:
+            self.store.add_failure(run_id, f"links:{name}", f"{venue}:{year}", str(exc))
+            report.counts["items_failed"] += 1
+            return
+        links = []
+        for paper, record, _how in match_records(papers, records):
+            repo, reason = normalize_repo_url(record.url)
+            links.append(
+                CodeLink(
+                    paper.paper_id,
+                    record.url,
+                    name,
+                    repo,
+                    official=record.official is True,
+                    rejected=reason if repo is None else None,
+                    source_framework=record.framework,
+                )
+            )
+        with self.store.transaction():
+            self.store.upsert_code_links(links)
+        report.counts[f"links_{name}"] += sum(1 for link in links if link.repo)
 
     # -- stage 2: PDFs -> code links -------------------------------------------------------------
 
@@ -200,18 +261,21 @@ class Pipeline:
         ):
             if exc is None and result is not None:
                 if not pdf_url:
-                    self.store.record_paper_text(paper_id, "no_pdf")
+                    self.store.record_pdf(paper_id, "no_pdf")
                     continue
-                self.store.upsert_code_links(result.links)
-                self.store.record_mentions(paper_id, result.mentions)
-                status = "ok" if result.chars else "empty"
-                self.store.record_paper_text(
-                    paper_id, status, pages=result.pages, chars=result.chars
+                self.store.record_pdf(
+                    paper_id,
+                    "ok" if result.chars else "empty",
+                    links=result.links,
+                    mentions=result.mentions,
+                    pages=result.pages,
+                    chars=result.chars,
                 )
                 report.counts["pdfs_read"] += 1
                 report.counts["code_links"] += sum(1 for link in result.links if link.repo)
+                self.store.release_if_held(RELEASE_SECONDS)
             elif isinstance(exc, (FwcensusError, PdfError)):
-                self.store.record_paper_text(paper_id, "error", detail=str(exc))
+                self.store.record_pdf(paper_id, "error", detail=str(exc))
                 self.store.add_failure(run_id, "pdf", pdf_url or paper_id, str(exc))
                 report.counts["items_failed"] += 1
                 if isinstance(exc, RateLimited | NetworkError) and self._host_down(exc, report):
@@ -269,14 +333,14 @@ class Pipeline:
         for repo, result, exc in self.progress(results, "repositories", len(todo)):
             if exc is None and result is not None:
                 meta, scan = result
-                self.store.record_repo_meta(meta)
+                self.store.record_repo(meta, scan, "HEAD", DETECTOR_VERSION)
+                self.store.release_if_held(RELEASE_SECONDS)
                 if scan is None:
                     report.counts[f"repos_{meta.status}"] += 1
-                    continue
-                self.store.record_scan(repo, "HEAD", scan, DETECTOR_VERSION)
-                report.counts[
-                    "repos_scanned" if scan.status in ("ok", "empty") else f"repos_{scan.status}"
-                ] += 1
+                elif scan.status in ("ok", "empty"):
+                    report.counts["repos_scanned"] += 1
+                else:
+                    report.counts[f"repos_{scan.status}"] += 1
             elif isinstance(exc, FwcensusError):
                 if not isinstance(exc, RateLimited):  # a spent quota is not the repo's fault
                     self.store.record_repo_failure(repo, "error", str(exc))
@@ -300,16 +364,37 @@ def run(
     workers: int = 4,
     command: str = "run",
     sizes: VenueSizes | None = None,
+    aggregators: Sequence[str] | None = None,
 ) -> RunReport:
     """Collect, read and scan one venue over some years; record the run. Never raises for
     per-item problems (they are stored as failures); raises only for broken set-up."""
     pipe = Pipeline(store, client, progress=progress, workers=workers, sizes=sizes)
     report = RunReport()
-    args = {"venue": venue, "years": list(years), "limit": limit, "source": source}
+    if aggregators is None:
+        aggregators = client.settings.aggregators
+    args = {
+        "venue": venue,
+        "years": list(years),
+        "limit": limit,
+        "source": source,
+        "aggregators": list(aggregators),
+    }
     run_id = store.start_run(command, args)
+    chosen = load_source(source) if source else None
+    aggregator_only = chosen is not None and not lists_papers(chosen)
     try:
-        listed = [y for y in years if pipe.collect_papers(venue, y, report, run_id, limit, source)]
+        if aggregator_only:
+            listed = list(years)  # links for the papers already stored
+        else:
+            listed = [
+                y for y in years if pipe.collect_papers(venue, y, report, run_id, limit, source)
+            ]
+        aggregators = [source] if aggregator_only else ([] if source else list(aggregators))
         for year in listed:
+            for name in aggregators:
+                pipe.collect_links(venue, year, name, report, run_id)
+        read_pdfs = chosen is None or "aggregator" not in getattr(chosen, "KIND", "venue")
+        for year in listed if read_pdfs else []:
             if report.stopped:
                 break
             pipe.read_pdfs(venue, year, report, run_id, limit)

@@ -89,6 +89,7 @@ class CodeLink:
     repo: RepoRef | None
     official: bool = True
     rejected: str | None = None
+    source_framework: str | None = None  # an aggregator's own framework label, kept apart
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS code_links (
     repo_id    VARCHAR,                  -- github:owner/name; NULL when rejected
     official   BOOLEAN NOT NULL,
     rejected   VARCHAR,                  -- reason, NULL when accepted
+    source_framework VARCHAR,            -- an aggregator's own framework label (its opinion)
     first_seen TIMESTAMP NOT NULL,
     last_seen  TIMESTAMP NOT NULL,
     PRIMARY KEY (paper_id, url, found_in)
@@ -126,4 +127,15 @@ CREATE TABLE IF NOT EXISTS paper_mentions (
     framework VARCHAR NOT NULL,
     mentions  INTEGER NOT NULL,
     PRIMARY KEY (paper_id, framework)
+);
+
+-- Which sources listed each paper (one row per paper and source): provenance of merged papers.
+CREATE TABLE IF NOT EXISTS paper_sources (
+    paper_id   VARCHAR NOT NULL,
+    source     VARCHAR NOT NULL,
+    native_id  VARCHAR NOT NULL,         -- the paper's id at that source
+    matched_by VARCHAR NOT NULL,         -- self, arxiv, native_id, title-exact, title-fuzzy
+    first_seen TIMESTAMP NOT NULL,
+    last_seen  TIMESTAMP NOT NULL,
+    PRIMARY KEY (paper_id, source)
 );

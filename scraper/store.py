@@ -7,8 +7,10 @@ never row by row. Running the same load twice leaves the same rows; only ``last_
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +24,7 @@ from scraper.models import CodeLink, Paper, RepoMeta, RepoRef
 if TYPE_CHECKING:
     from scraper.detect import ScanResult
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _HERE = Path(__file__).resolve().parent
 
 
@@ -30,16 +32,52 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-class Store:
-    """An open fwcensus database. Use :meth:`open`; close it (or use ``with``)."""
+def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Connect, retrying while another process holds the file (DuckDB: one writer or readers)."""
+    deadline = time.monotonic() + wait
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise ConfigError(f"cannot open database {path}: {exc}") from None
+            if time.monotonic() >= deadline:
+                raise StoreLocked(
+                    f"the database {path} is in use by another process (a running "
+                    "`fwcensus run`?). Wait for it to finish, or use another --db."
+                ) from None
+        time.sleep(delay)
+        delay = min(delay * 2, 1.0)
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None:
-        self.con = con
+
+class Store:
+    """An open fwcensus database. Use :meth:`open`; close it (or use ``with``).
+
+    A writer can :meth:`release` its connection between batches (the pipeline does so every
+    few seconds) so that readers in other processes (``fwcensus sql``, ``report``) get in; the
+    next access reconnects, waiting while a reader holds the file.
+    """
+
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection | None, path: Path, read_only: bool, wait: float
+    ) -> None:
+        self._con = con
         self.path = path
         self.read_only = read_only
+        self.wait = wait
+        self._connected_at = time.monotonic()
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            self._con = _connect(self.path, self.read_only, self.wait)
+            self._connected_at = time.monotonic()
+        return self._con
 
     @classmethod
-    def open(cls, path: Path, *, read_only: bool = False) -> Store:
+    def open(cls, path: Path, *, read_only: bool = False, wait: float = 0.0) -> Store:
+        """Open (and create or migrate) a database. ``wait``: seconds to wait for a lock."""
         path = Path(path)
         if read_only and not path.exists():
             raise ConfigError(
@@ -47,28 +85,41 @@ class Store:
                 "or point at another with --db / FWCENSUS_DB."
             )
         path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            con = duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise StoreLocked(
-                    f"the database {path} is in use by another process (a running "
-                    "`fwcensus run`?). Wait for it to finish, or use another --db."
-                ) from None
-            raise ConfigError(f"cannot open database {path}: {exc}") from None
-        store = cls(con, path, read_only)
+        store = cls(_connect(path, read_only, wait), path, read_only, max(wait, 600.0))
         if not read_only:
             store.migrate()
         return store
 
+    def release(self) -> None:
+        """Close the connection for now; the next access reconnects."""
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def release_if_held(self, seconds: float) -> None:
+        """Release when the connection has been held for ``seconds`` (lets readers in)."""
+        if self._con is not None and time.monotonic() - self._connected_at >= seconds:
+            self.release()
+
     def close(self) -> None:
-        self.con.close()
+        self.release()
 
     def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            yield con
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
 
     # -- schema ------------------------------------------------------------------------------
 
@@ -90,6 +141,11 @@ class Store:
         self.con.execute((_HERE / "schema.sql").read_text())
         if version < 1:
             self.con.execute("INSERT INTO schema_version VALUES (1, ?)", [utcnow()])
+        if version < 2:
+            self.con.execute(
+                "ALTER TABLE code_links ADD COLUMN IF NOT EXISTS source_framework VARCHAR"
+            )
+            self.con.execute("INSERT INTO schema_version VALUES (2, ?)", [utcnow()])
         # Column changes go here as `if version < 2: ALTER ...`, each recording its version.
         self.con.execute((_HERE / "views.sql").read_text())
 
@@ -158,6 +214,7 @@ class Store:
                 "repo_id": link.repo.repo_id if link.repo else None,
                 "official": link.official,
                 "rejected": link.rejected,
+                "source_framework": link.source_framework,
                 "first_seen": now,
                 "last_seen": now,
             }
@@ -188,6 +245,92 @@ class Store:
             "INSERT OR REPLACE INTO paper_texts VALUES (?, ?, ?, ?, ?, ?)",
             [paper_id, status, detail, pages, chars, utcnow()],
         )
+
+    def record_pdf(
+        self,
+        paper_id: str,
+        status: str,
+        *,
+        links: Sequence[CodeLink] = (),
+        mentions: dict[str, int] | None = None,
+        pages: int | None = None,
+        chars: int | None = None,
+        detail: str | None = None,
+    ) -> int:
+        """Everything one PDF gave, in one transaction; returns the number of new links."""
+        with self.transaction():
+            new = self.upsert_code_links(links)
+            if mentions is not None:
+                self.record_mentions(paper_id, mentions)
+            self.record_paper_text(paper_id, status, detail=detail, pages=pages, chars=chars)
+        return new
+
+    def record_listing(
+        self, papers: Sequence[Paper], links: Sequence[CodeLink], source: str
+    ) -> int:
+        """Store a source's list of papers (and the code links it publishes) in one transaction.
+
+        A paper another source already listed is not stored twice: it is matched (OpenReview
+        id, arXiv id, title) to the stored one, its links are attached there, and the source is
+        added to ``paper_sources``. Returns the number of new papers.
+        """
+        from scraper.matching import map_to_existing
+
+        existing = self.papers_of({(p.venue, p.year) for p in papers})
+        merged = map_to_existing(existing, list(papers))
+        now = utcnow()
+        own = [p for p in papers if p.paper_id not in merged]
+        provenance = [
+            {
+                "paper_id": p.paper_id,
+                "source": source,
+                "native_id": p.native_id,
+                "matched_by": "self",
+                "first_seen": now,
+                "last_seen": now,
+            }
+            for p in own
+        ] + [
+            {
+                "paper_id": merged[p.paper_id][0],
+                "source": source,
+                "native_id": p.native_id,
+                "matched_by": merged[p.paper_id][1],
+                "first_seen": now,
+                "last_seen": now,
+            }
+            for p in papers
+            if p.paper_id in merged
+        ]
+        rekeyed = [
+            replace(link, paper_id=merged[link.paper_id][0]) if link.paper_id in merged else link
+            for link in links
+        ]
+        with self.transaction():
+            new = self.upsert_papers(own, now)
+            self._upsert(
+                "paper_sources",
+                pd.DataFrame(provenance),
+                ["paper_id", "source"],
+                ["first_seen", "matched_by"],
+            )
+            self.upsert_code_links(rekeyed, now)
+        return new
+
+    def papers_of(self, venue_years: Iterable[tuple[str, int]]) -> list[Paper]:
+        """Stored papers of some venue-years (the fields matching needs)."""
+        pairs = sorted(set(venue_years))
+        if not pairs:
+            return []
+        rows = self.con.execute(
+            "SELECT venue, year, native_id, title, arxiv_id, openreview_id, source FROM papers "
+            "WHERE list_contains(?, venue || ':' || year)",
+            [[f"{v}:{y}" for v, y in pairs]],
+        ).fetchall()
+        return [
+            Paper(venue=v, year=y, native_id=n, title=t, arxiv_id=a, openreview_id=o, source=src)
+            for v, y, n, t, a, o, src in rows
+        ]
 
     def record_mentions(self, paper_id: str, counts: dict[str, int]) -> None:
         self.con.execute("DELETE FROM paper_mentions WHERE paper_id = ?", [paper_id])
@@ -254,7 +397,23 @@ class Store:
         sql += " ORDER BY 1, 2, 3"
         return [RepoRef(h, o, n) for h, o, n in self.con.execute(sql, params).fetchall()]
 
+    def record_repo(
+        self, meta: RepoMeta, scan: ScanResult | None, ref: str, detector_version: str
+    ) -> None:
+        """Store what one repository fetch gave (metadata, then the scan) in one transaction,
+        so a crash never leaves a repository marked ok without its scan."""
+        with self.transaction():
+            self._write_meta(meta)
+            if scan is not None:
+                self._write_scan(meta.repo, ref, scan, detector_version)
+
     def record_repo_meta(self, meta: RepoMeta) -> None:
+        with self.transaction():
+            self._write_meta(meta)
+
+    def _write_meta(self, meta: RepoMeta) -> None:
+        # 'ok' is only set by a scan: metadata alone leaves the repository due for scanning
+        status = "pending" if meta.status == "ok" else meta.status
         self.con.execute(
             """UPDATE repos SET status = ?, status_detail = ?, full_name = ?, default_branch = ?,
                    stars = ?, forks = ?, created_at = ?, pushed_at = ?, archived = ?, fork = ?,
@@ -262,7 +421,7 @@ class Store:
                    attempts = attempts + (CASE WHEN ? = 'error' THEN 1 ELSE 0 END)
                WHERE repo_id = ?""",
             [
-                meta.status,
+                status,
                 meta.status_detail,
                 meta.full_name,
                 meta.default_branch,
@@ -275,73 +434,67 @@ class Store:
                 meta.size_kb,
                 meta.language,
                 utcnow(),
-                meta.status,
+                status,
                 meta.repo.repo_id,
             ],
         )
 
-    def record_scan(
+    def _write_scan(
         self, repo: RepoRef, ref: str, result: ScanResult, detector_version: str
     ) -> None:
-        """Store a scan: status, evidence rows and the classification, in one transaction."""
+        """A scan: status, evidence rows and the classification (inside a transaction)."""
         now = utcnow()
         status = "ok" if result.status in ("ok", "empty") else result.status
-        self.con.execute("BEGIN TRANSACTION")
-        try:
+        self.con.execute(
+            """UPDATE repos SET status = ?, status_detail = ?, scanned_ref = ?,
+                   scanned_commit = ?, files_seen = ?, files_scanned = ?, bytes_scanned = ?,
+                   scanned_at = ?,
+                   attempts = attempts + (CASE WHEN ? = 'error' THEN 1 ELSE 0 END)
+               WHERE repo_id = ?""",
+            [
+                status,
+                result.detail,
+                ref,
+                result.commit,
+                result.files_seen,
+                result.files_scanned,
+                result.bytes_scanned,
+                now,
+                status,
+                repo.repo_id,
+            ],
+        )
+        self.con.execute("DELETE FROM repo_evidence WHERE repo_id = ?", [repo.repo_id])
+        self.con.execute("DELETE FROM repo_frameworks WHERE repo_id = ?", [repo.repo_id])
+        if status == "ok":
+            rows = [
+                {
+                    "repo_id": repo.repo_id,
+                    "commit": result.commit,
+                    "framework": e.framework,
+                    "kind": e.kind,
+                    "files": e.files,
+                    "occurrences": e.occurrences,
+                    "top_files": list(e.top_files),
+                }
+                for e in result.evidence
+            ]
+            if rows:
+                self._upsert(
+                    "repo_evidence", pd.DataFrame(rows), ["repo_id", "framework", "kind"], []
+                )
             self.con.execute(
-                """UPDATE repos SET status = ?, status_detail = ?, scanned_ref = ?,
-                       scanned_commit = ?, files_seen = ?, files_scanned = ?, bytes_scanned = ?,
-                       scanned_at = ?,
-                       attempts = attempts + (CASE WHEN ? = 'error' THEN 1 ELSE 0 END)
-                   WHERE repo_id = ?""",
+                "INSERT INTO repo_frameworks VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [
-                    status,
-                    result.detail,
-                    ref,
-                    result.commit,
-                    result.files_seen,
-                    result.files_scanned,
-                    result.bytes_scanned,
-                    now,
-                    status,
                     repo.repo_id,
+                    result.primary,
+                    list(result.frameworks),
+                    result.confidence,
+                    "\n".join(result.reasons),
+                    detector_version,
+                    now,
                 ],
             )
-            self.con.execute("DELETE FROM repo_evidence WHERE repo_id = ?", [repo.repo_id])
-            self.con.execute("DELETE FROM repo_frameworks WHERE repo_id = ?", [repo.repo_id])
-            if status == "ok":
-                rows = [
-                    {
-                        "repo_id": repo.repo_id,
-                        "commit": result.commit,
-                        "framework": e.framework,
-                        "kind": e.kind,
-                        "files": e.files,
-                        "occurrences": e.occurrences,
-                        "top_files": list(e.top_files),
-                    }
-                    for e in result.evidence
-                ]
-                if rows:
-                    self._upsert(
-                        "repo_evidence", pd.DataFrame(rows), ["repo_id", "framework", "kind"], []
-                    )
-                self.con.execute(
-                    "INSERT INTO repo_frameworks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        repo.repo_id,
-                        result.primary,
-                        list(result.frameworks),
-                        result.confidence,
-                        "\n".join(result.reasons),
-                        detector_version,
-                        now,
-                    ],
-                )
-            self.con.execute("COMMIT")
-        except Exception:
-            self.con.execute("ROLLBACK")
-            raise
 
     def record_repo_failure(self, repo: RepoRef, status: str, detail: str) -> None:
         self.con.execute(

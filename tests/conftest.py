@@ -77,20 +77,12 @@ def demo_web() -> Iterator[Any]:
 def demo_database(tmp_path_factory: pytest.TempPathFactory, demo_web: Any) -> Any:
     """The demo world run through the real pipeline once: (db path, run reports, requests)."""
     from scraper import jobs
-    from scraper.config import Settings
     from scraper.demo import world
     from scraper.http import HttpClient
     from scraper.store import Store
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    settings = Settings(
-        db_path=path,
-        rewrite=demo_web.rewrite_pairs(),
-        default_interval=0.0,
-        host_intervals={},
-        retries=1,
-        backoff=0.01,
-    )
+    settings = demo_web.settings(db_path=path)
     reports = []
     with Store.open(path) as store, HttpClient(settings) as client:
         sizes = world.venue_sizes()

@@ -189,3 +189,48 @@ def test_demo_run_status_sql_report(tmp_path):
     assert bad.exit_code == 1 and "SQL error" in bad.output
     rep = invoke("--db", str(db), "report", "--out", str(tmp_path / "r2"))
     assert rep.exit_code == 0 and (tmp_path / "r2" / "report.html").exists()
+
+
+def test_sources_lists_every_source_with_politeness():
+    from scraper.sources import SOURCE_MODULES
+
+    result = invoke("sources")
+    assert result.exit_code == 0
+    for name in SOURCE_MODULES:
+        assert f"{name}:" in result.output
+    assert result.output.count("politeness:") == len(SOURCE_MODULES)
+    assert "cvpr" in result.output and "iclr" in result.output
+
+
+def test_run_restricted_to_one_source_lists_and_scans_from_it_alone(tmp_path, demo_web):
+    cfg = tmp_path / "f.toml"
+    cfg.write_text("[network]\ninterval = 0\nretries = 0\n[run]\nvenue_sizes = false\n")
+    env = {"FWCENSUS_REWRITE": demo_web.rewrite_map()}
+    db = tmp_path / "x.duckdb"
+    result = invoke("--config", str(cfg), "--db", str(db), "run", "--venue", "iccv",
+                    "--years", "2023", "--source", "paperlists", env=env)
+    assert result.exit_code == 0, result.output
+    with Store.open(db, read_only=True) as store:
+        assert store.count("papers") == 12
+        assert store.count("paper_texts") == 0  # no PDFs: only paperlists was asked
+        sources = store.query("SELECT DISTINCT source FROM paper_sources").source.tolist()
+        scanned = store.query("SELECT repo_id FROM repos WHERE status = 'ok' ORDER BY 1")
+    assert sources == ["paperlists"]
+    assert len(scanned) == 3
+
+
+def test_papers_listed_by_two_sources_are_merged_with_provenance(tmp_path, demo_web):
+    cfg = tmp_path / "f.toml"
+    cfg.write_text(
+        "[network]\ninterval = 0\nretries = 0\n[run]\naggregators = []\nvenue_sizes = false\n"
+    )
+    env = {"FWCENSUS_REWRITE": demo_web.rewrite_map()}
+    db = tmp_path / "x.duckdb"
+    base = ["--config", str(cfg), "--db", str(db), "run", "--venue", "iccv", "--years", "2023"]
+    assert invoke(*base, env=env).exit_code == 0
+    assert invoke(*base, "--source", "paperlists", env=env).exit_code == 0
+    with Store.open(db, read_only=True) as store:
+        assert store.count("papers") == 12  # not 24
+        prov = store.query("SELECT source, matched_by, count(*) AS n FROM paper_sources "
+                           "GROUP BY ALL ORDER BY source")
+    assert prov.values.tolist() == [["cvf", "self", 12], ["paperlists", "title-exact", 12]]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from scraper import jobs
-from scraper.config import Settings
 from scraper.demo import world
 from scraper.http import HttpClient
 from scraper.store import Store
@@ -19,7 +18,7 @@ EXPECTED = {
     ("cvpr", 2022): (28, 23, 21, 20, 14, 5),
     ("cvpr", 2023): (42, 36, 35, 34, 28, 5),
     ("iccv", 2021): (10, 8, 8, 7, 4, 3),
-    ("iccv", 2023): (12, 9, 9, 9, 7, 1),
+    ("iccv", 2023): (12, 12, 12, 12, 10, 1),  # 3 X papers get their links from paperlists
 }
 
 
@@ -80,13 +79,13 @@ def test_repository_statuses_and_evidence(demo_db):
         ).n[0]
     # 3 M (missing) repos -> not_found; 1 Z -> too_large; the repo cited by R papers is a link,
     # not a repository to scan
-    assert status == {"ok": 82, "not_found": 3, "too_large": 1}
+    assert status == {"ok": 85, "not_found": 3, "too_large": 1}
     assert list(cited.official) == [False, False]
     assert len(rejected) == 1
     assert "cap" in big.status_detail[0]
     assert ("pytorch", "import") in set(zip(evidence.framework, evidence.kind, strict=False))
     assert "tensorflow" not in set(evidence.framework)  # tensorboardX is not TensorFlow
-    assert commits == 82
+    assert commits == 85
 
 
 def test_broken_line_urls_are_repaired(demo_db):
@@ -102,13 +101,7 @@ def test_broken_line_urls_are_repaired(demo_db):
 
 def test_second_run_changes_nothing_and_fetches_little(demo_db, demo_web):
     path, _, _ = demo_db
-    settings = Settings(
-        db_path=path,
-        rewrite=demo_web.rewrite_pairs(),
-        default_interval=0.0,
-        host_intervals={},
-        retries=1,
-    )
+    settings = demo_web.settings(db_path=path)
 
     def snapshot(store: Store) -> dict[str, list]:
         return {
@@ -129,8 +122,9 @@ def test_second_run_changes_nothing_and_fetches_little(demo_db, demo_web):
             second = dict(client.requests_by_host)
         assert snapshot(store) == before
     assert report.counts["papers_new"] == 0 and report.counts["pdfs_read"] == 0
-    # only the listing pages again: no PDF, API or tarball request
-    assert set(second) == {"openaccess.thecvf.com"}
+    # only the listing pages (and one aggregator file per year) again: no PDF, API or tarball
+    assert set(second) == {"openaccess.thecvf.com", "raw.githubusercontent.com"}
+    assert second["raw.githubusercontent.com"] == 3
     assert second["openaccess.thecvf.com"] <= 7
 
 
@@ -158,3 +152,15 @@ def test_mentions_are_counted_apart_from_code(demo_db):
     got = {r.framework: (r.numerator, r.denominator_size) for r in rows.itertuples()}
     # P25 + L2 + B + R (cites PyTorch) + X5 name PyTorch; T4 + B name TensorFlow; J2 name JAX
     assert got == {"jax": (2, 42), "pytorch": (34, 42), "tensorflow": (5, 42)}
+
+
+def test_aggregator_links_are_cleaned_matched_and_kept_with_provenance(demo_db):
+    path, _, _ = demo_db
+    with Store.open(path, read_only=True) as store:
+        rows = store.query(
+            "SELECT c.url, c.repo_id, c.official, p.title FROM code_links c "
+            "JOIN papers p USING (paper_id) WHERE c.found_in = 'paperlists' ORDER BY c.repo_id"
+        )
+    assert list(rows.repo_id) == [f"github:demo-lab/iccv2023-paper{i:02d}-x" for i in (9, 10, 11)]
+    assert rows.official.all()
+    assert all(url.startswith("https://github.com/") for url in rows.url)  # cleaned

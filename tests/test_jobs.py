@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from scraper import jobs
-from scraper.config import Settings
 from scraper.demo import world
 from scraper.demo.server import Fault, FixtureWeb
 from scraper.http import HttpClient
@@ -20,15 +19,7 @@ def web():
 
 
 def client_for(web: FixtureWeb, **kw) -> HttpClient:
-    settings = Settings(
-        rewrite=web.rewrite_pairs(),
-        default_interval=0.0,
-        host_intervals={},
-        retries=1,
-        backoff=0.0,
-        **kw,
-    )
-    return HttpClient(settings, sleep=lambda s: None)
+    return HttpClient(web.settings(backoff=0.0, **kw), sleep=lambda s: None)
 
 
 def test_venue_sizes_file_loads_and_judges():

@@ -14,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
 
+from scraper.config import Settings
+
 # Real base URL -> local path prefix. FixtureWeb.rewrite_map() turns this into FWCENSUS_REWRITE.
 BASES: dict[str, str] = {
     "https://openaccess.thecvf.com": "/cvf",
@@ -73,6 +75,20 @@ class FixtureWeb:
 
     def rewrite_pairs(self) -> tuple[tuple[str, str], ...]:
         return tuple((real, f"{self.base_url}{local}") for real, local in BASES.items())
+
+    def settings(self, **overrides: Any) -> Settings:
+        """Settings that send the real sites to this web: no politeness delays (it is local),
+        quick retries, and only the aggregator the demo world serves (paperlists)."""
+        values: dict[str, Any] = {
+            "rewrite": self.rewrite_pairs(),
+            "default_interval": 0.0,
+            "host_intervals": {},
+            "retries": 1,
+            "backoff": 0.01,
+            "aggregators": ("paperlists",),
+        }
+        values.update(overrides)
+        return Settings(**values)
 
     def start(self) -> FixtureWeb:
         self._thread.start()

@@ -40,6 +40,9 @@ WORLD: dict[tuple[str, int], str] = {
     ("iccv", 2021): "PPPPTTTNXX",
     ("iccv", 2023): "PPPPPPPTJXXX",
 }
+# Venue-years with a papercopilot/paperlists file: it adds code links for the X papers there
+# (papers whose PDF has no link), in the messy forms the real files have.
+PAPERLISTS = {("iccv", 2023)}
 # CVPR 2021 uses the per-day layout whose ``?day=all`` page is an error page (as on the site).
 DAY_LAYOUT = {("cvpr", 2021): ("2021-06-21", "2021-06-22")}
 DEMO_ORG = "demo-lab"
@@ -156,6 +159,8 @@ class DemoPaper:
 
     @property
     def repo(self) -> str | None:
+        if self.kind == "X" and (self.venue, self.year) in PAPERLISTS:
+            return f"{self.venue}{self.year}-paper{self.index:02d}-x"  # known to paperlists
         if self.kind in "XRU":
             return None
         return f"{self.venue}{self.year}-paper{self.index:02d}-{self.kind.lower()}"
@@ -397,7 +402,7 @@ def fit(x, y):
 
 def repo_files(kind: str, name: str) -> dict[str, str]:
     readme = f"# {name}\n\nOfficial implementation.\n"
-    if kind in "PL":
+    if kind in "PLX":
         return {
             "README.md": readme,
             "models/__init__.py": "",
@@ -525,6 +530,10 @@ def build() -> dict[str, Resource]:
             web[f"/cvf{p.prefix}/papers/{p.stem}.pdf"] = Resource(
                 make_pdf(_pdf_pages(p)), "application/pdf"
             )
+    for venue, year in PAPERLISTS:
+        web[f"/raw/papercopilot/paperlists/main/{venue}/{venue}{year}.json"] = Resource(
+            json.dumps(_paperlists(venue, year), indent=1).encode(), "text/plain; charset=utf-8"
+        )
     for n, p in enumerate(all_papers):
         if not p.repo:
             continue
@@ -553,6 +562,38 @@ def build() -> dict[str, Resource]:
         tar, _sha = make_tarball(p.repo, repo_files(p.kind, p.repo))
         web[f"/codeload/{DEMO_ORG}/{p.repo}/tar.gz/HEAD"] = Resource(tar, "application/x-gzip")
     return web
+
+
+def _paperlists(venue: str, year: int) -> list[dict[str, object]]:
+    """A papercopilot/paperlists file: flat records, a messy ``github`` field."""
+    messy = [
+        "https://github.com/{}/{}/tree/main",
+        "github.com/{}/{}",
+        "[code](https://github.com/{}/{})",
+    ]
+    records = []
+    for p in papers():
+        if (p.venue, p.year) != (venue, year):
+            continue
+        github = ""
+        if p.kind == "X":
+            github = messy[p.index % 3].format(DEMO_ORG, p.repo)
+        records.append(
+            {
+                "id": f"{p.index + 1:05d}",
+                "title": p.title,
+                "status": "Poster",
+                "track": "main",
+                "author": "; ".join(p.authors),
+                "aff": "",
+                "site": f"https://openaccess.thecvf.com{p.prefix}/html/{p.stem}.html",
+                "pdf": f"https://openaccess.thecvf.com{p.prefix}/papers/{p.stem}.pdf",
+                "github": github,
+                "project": "",
+                "arxiv": "",
+            }
+        )
+    return records
 
 
 def venue_years() -> dict[str, list[int]]:

@@ -23,6 +23,10 @@ SOURCE_MODULES: dict[str, str] = {
     "ecva": "scraper.sources.ecva",
     "acl": "scraper.sources.acl",
     "openreview": "scraper.sources.openreview",
+    # aggregators: extra code links for the papers of the official lists
+    "paperlists": "scraper.sources.paperlists",
+    "pwc": "scraper.sources.pwc",
+    "arxiv": "scraper.sources.arxiv",
 }
 
 
@@ -45,12 +49,20 @@ def all_sources() -> list[ModuleType]:
     return [load_source(name) for name in SOURCE_MODULES]
 
 
+def lists_papers(module: ModuleType) -> bool:
+    return hasattr(module, "fetch_papers")
+
+
+def gives_links(module: ModuleType) -> bool:
+    return hasattr(module, "fetch_records")
+
+
 def source_for(venue: str, source: str | None = None) -> ModuleType:
     """The source that lists ``venue`` (or the named one, checked to cover the venue)."""
     venue = venue.lower()
     candidates = [load_source(source)] if source else all_sources()
     for module in candidates:
-        if venue in module.VENUES:
+        if venue in module.VENUES and (source or lists_papers(module)):
             return module
     known = sorted({v for m in all_sources() for v in m.VENUES})
     where = f"source {source!r}" if source else "any source"

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     import requests
 
 NAME = "cvf"
+KIND = "venue"
+POLITENESS = "1 request/s, robots.txt obeyed; 1-4 listing pages per venue-year"
 BASE_URL = "https://openaccess.thecvf.com"
 VENUES = {"cvpr": "CVPR", "iccv": "ICCV", "wacv": "WACV"}
 FIRST_YEAR = {"cvpr": 2013, "iccv": 2013, "wacv": 2020}
