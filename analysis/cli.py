@@ -21,7 +21,8 @@ import click
 from analysis.claims import ClaimsError
 from scraper import __version__
 from scraper.config import Settings, load_settings
-from scraper.errors import FwcensusError, StoreLocked
+from scraper.config import parse_years as config_parse_years
+from scraper.errors import ConfigError, FwcensusError, StoreLocked
 
 T = TypeVar("T")
 DEMO_DB = Path("data") / "demo.duckdb"
@@ -29,23 +30,11 @@ DEMO_REPORTS = Path("reports") / "demo"
 
 
 def parse_years(text: str) -> list[int]:
-    """``2019-2024``, ``2019,2021`` or ``2023`` -> a sorted list of years."""
-    years: set[int] = set()
-    for part in text.split(","):
-        part = part.strip()
-        if not part:
-            continue
-        lo, sep, hi = part.partition("-")
-        try:
-            start, end = int(lo), int(hi) if sep else int(lo)
-        except ValueError:
-            raise click.BadParameter(f"{text!r}: use YEAR, FIRST-LAST or a comma list") from None
-        if start > end or not (1980 <= start <= 2100 and 1980 <= end <= 2100):
-            raise click.BadParameter(f"{text!r}: years must be increasing and plausible")
-        years.update(range(start, end + 1))
-    if not years:
-        raise click.BadParameter("no years given")
-    return sorted(years)
+    """``2019-2024``, ``2019,2021``, ``2023`` or ``2020-now`` -> a sorted list of years."""
+    try:
+        return list(config_parse_years(text))
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def tqdm_progress(items: Iterable[T], desc: str, total: int) -> Iterable[T]:
@@ -167,60 +156,105 @@ def _summary(report: Any, elapsed: float) -> str:
 
 def _run_pipeline(
     settings: Settings,
-    venue: str,
-    years: list[int],
-    limit: int | None,
-    source: str | None,
-    wait: bool,
+    plan: list[tuple[str, list[int]]],
+    *,
+    limit: int | None = None,
+    source: str | None = None,
+    wait: bool = False,
     quiet: bool = False,
     command: str = "run",
     sizes: Any = None,
-) -> Any:
+    refresh: bool = False,
+) -> list[Any]:
+    """Run each (venue, years) of the plan under one lock and one client; print summaries."""
     from scraper import jobs
     from scraper.http import HttpClient
 
     store, lock = _open_writer(settings, wait)
+    reports = []
     try:
         with HttpClient(settings) as client:
-            start = time.monotonic()
-            report = jobs.run(
-                store,
-                client,
-                venue,
-                years,
-                limit=limit,
-                source=source,
-                progress=tqdm_progress,
-                command=command,
-                sizes=sizes,
-            )
-            if not quiet:
-                click.echo(_summary(report, time.monotonic() - start))
-            return report
+            for venue, years in plan:
+                start = time.monotonic()
+                report = jobs.run(
+                    store,
+                    client,
+                    venue,
+                    years,
+                    limit=limit,
+                    source=source,
+                    progress=tqdm_progress,
+                    command=command,
+                    sizes=sizes,
+                    refresh=refresh,
+                )
+                reports.append(report)
+                if not quiet:
+                    click.echo(
+                        f"{venue.upper()} {_years_label(years)}: "
+                        + _summary(report, time.monotonic() - start)
+                    )
     finally:
         store.close()
         lock.release()
+    return reports
+
+
+def _years_label(years: list[int]) -> str:
+    if len(years) > 1 and years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}-{years[-1]}"
+    return ",".join(map(str, years))
 
 
 @cli.command()
-@click.option("--venue", required=True, help="Venue, e.g. cvpr or iccv.")
-@click.option("--years", "years_text", required=True, help="Years: 2023, 2019-2024 or 2019,2021.")
+@click.option(
+    "--venue", default=None, help="Venue, e.g. cvpr or iccv (default: the config's tracks)."
+)
+@click.option(
+    "--years", "years_text", default=None, help="Years: 2023, 2019-2024, 2019,2021 or 2020-now."
+)
 @click.option(
     "--limit",
     type=click.IntRange(min=1),
     default=None,
     help="Only the first N papers of each venue-year (a quick trial).",
 )
-@click.option("--source", default=None, help="Restrict to one source (see the README).")
+@click.option("--source", default=None, help="Restrict to one source (`fwcensus sources`).")
+@click.option(
+    "--refresh", is_flag=True, help="List venue-years again even if their list is stable."
+)
 @click.option("--wait", is_flag=True, help="If another run holds the database, wait for it.")
 @pass_ctx
 def run(
-    ctx: Ctx, venue: str, years_text: str, limit: int | None, source: str | None, wait: bool
+    ctx: Ctx,
+    venue: str | None,
+    years_text: str | None,
+    limit: int | None,
+    source: str | None,
+    refresh: bool,
+    wait: bool,
 ) -> None:
-    """Collect papers, find their code links, scan the repositories, store everything."""
-    years = parse_years(years_text)
-    report = _run_pipeline(ctx.settings, venue.lower(), years, limit, source, wait)
-    if report.status == "failed":
+    """Collect papers, find their code links, scan the repositories, store everything.
+
+    With no --venue/--years, does what the config file's [[track]] entries ask, and only what
+    is new or due (unlisted or still-changing venue-years, unread PDFs, unscanned or stale
+    repositories, failed items whose backoff has passed). Exits 1 only on a real failure.
+    """
+    if (venue is None) != (years_text is None):
+        raise click.UsageError("give both --venue and --years, or neither (to use the config)")
+    if venue is not None and years_text is not None:
+        plan = [(venue.lower(), parse_years(years_text))]
+    else:
+        plan = [(v, list(ys)) for v, ys in ctx.settings.tracks]
+        if not plan:
+            raise click.UsageError(
+                "nothing to do: give --venue and --years, or add [[track]] entries to "
+                "fwcensus.toml (see fwcensus.example.toml)"
+            )
+    reports = _run_pipeline(
+        ctx.settings, plan, limit=limit, source=source, wait=wait, refresh=refresh
+    )
+    if any(r.status == "failed" for r in reports):
         sys.exit(1)
 
 
@@ -383,8 +417,11 @@ def sources(ctx: Ctx) -> None:
     settings = ctx.settings
     for name in SOURCE_MODULES:
         module = load_source(name)
-        gives = [w for w, ok in (("papers", lists_papers(module)),
-                                 ("code links", gives_links(module))) if ok]
+        gives = [
+            w
+            for w, ok in (("papers", lists_papers(module)), ("code links", gives_links(module)))
+            if ok
+        ]
         default = " (consulted by default)" if name in settings.aggregators else ""
         click.echo(f"{name}: {' + '.join(gives)}{default} - {module.BASE_URL}")
         for venue, label in module.VENUES.items():
@@ -445,18 +482,13 @@ def demo(ctx: Ctx, out: Path, serve: bool) -> None:
     try:
         settings = web.settings(db_path=db)
         start = time.monotonic()
-        for venue, years in world.venue_years().items():
-            _run_pipeline(
-                settings,
-                venue,
-                years,
-                None,
-                None,
-                wait=False,
-                quiet=True,
-                command="demo",
-                sizes=world.venue_sizes(),
-            )
+        _run_pipeline(
+            settings,
+            list(world.venue_years().items()),
+            quiet=True,
+            command="demo",
+            sizes=world.venue_sizes(),
+        )
         with _open_reader(settings) as store:
             counts = store.query("SELECT count(*) AS n FROM papers").n[0]
             files = write_report(store.con, out, demo=True)

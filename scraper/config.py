@@ -8,6 +8,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -98,11 +99,40 @@ class Settings:
     pdf_max_pages: int = 40
     # aggregators consulted for extra code links (scraper/sources: paperlists, pwc, arxiv)
     aggregators: tuple[str, ...] = ("paperlists", "pwc", "arxiv")
+    # refresh policy of scheduled runs
+    retry_backoff: float = 3600.0  # seconds before a failed item is retried; doubles each time
+    max_attempts: int = 5  # failed items are given up after this many tries
+    rescan_days: float | None = 180.0  # rescan repositories scanned longer ago (None: never)
+    relist_days: float = 30.0  # re-list recent venue-years whose last listing is older
+    tracks: tuple[tuple[str, tuple[int, ...]], ...] = ()  # [[track]] venue-years to keep current
     # expected venue sizes for the sanity check (None: no check)
     venue_sizes: Path | None = Path(__file__).resolve().parents[1] / "data" / "venue_sizes.toml"
 
     def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+
+def parse_years(text: str) -> tuple[int, ...]:
+    """``2019-2024``, ``2019,2021`` or ``2023`` -> sorted years; ``now`` means this year."""
+    years: set[int] = set()
+    this_year = date.today().year
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        lo, sep, hi = part.partition("-")
+        try:
+            start = this_year if lo == "now" else int(lo)
+            end = (this_year if hi == "now" else int(hi)) if sep else start
+        except ValueError:
+            raise ConfigError(
+                f"{text!r}: use YEAR, FIRST-LAST (LAST may be 'now') or a comma list"
+            ) from None
+        if start > end or not (1980 <= start <= 2100 and 1980 <= end <= 2100):
+            raise ConfigError(f"{text!r}: years must be increasing and plausible")
+        years.update(range(start, end + 1))
+    if not years:
+        raise ConfigError("no years given")
+    return tuple(sorted(years))
 
 
 def parse_rewrite(text: str) -> tuple[tuple[str, str], ...]:
@@ -183,6 +213,30 @@ def _from_toml(base: Settings, data: dict[str, Any], path: Path) -> Settings:
     if "venue_sizes" in run:
         value = run["venue_sizes"]
         changes["venue_sizes"] = None if value is False else Path(str(value))
+    refresh = data.get("refresh", {})
+    for key in ("retry_backoff_hours", "max_attempts", "rescan_days", "relist_days"):
+        if key in refresh and not isinstance(refresh[key], int | float):
+            raise ConfigError(f"{path}: [refresh] {key} must be a number")
+    if "retry_backoff_hours" in refresh:
+        changes["retry_backoff"] = float(refresh["retry_backoff_hours"]) * 3600.0
+    if "max_attempts" in refresh:
+        changes["max_attempts"] = int(refresh["max_attempts"])
+    if "rescan_days" in refresh:
+        changes["rescan_days"] = float(refresh["rescan_days"]) or None
+    if "relist_days" in refresh:
+        changes["relist_days"] = float(refresh["relist_days"])
+    tracks = data.get("track", [])
+    if not isinstance(tracks, list):
+        raise ConfigError(f"{path}: use [[track]] tables (venue = ..., years = ...)")
+    parsed = []
+    for i, entry in enumerate(tracks):
+        if not isinstance(entry, dict) or "venue" not in entry or "years" not in entry:
+            raise ConfigError(
+                f'{path}: [[track]] #{i + 1} needs venue = "cvpr" and years = "2019-2025"'
+            )
+        parsed.append((str(entry["venue"]).lower(), parse_years(str(entry["years"]))))
+    if parsed:
+        changes["tracks"] = tuple(parsed)
     scan = data.get("scan", {})
     for key in ("max_repo_kb", "max_file_bytes", "max_scan_bytes"):
         if key in scan:

@@ -133,6 +133,8 @@ class Pipeline:
             path = client.settings.venue_sizes
             sizes = load_venue_sizes(path) if path is not None else VenueSizes()
         self.sizes = sizes
+        store.retry_backoff = client.settings.retry_backoff
+        store.max_attempts = client.settings.max_attempts
         self.store = store
         self.client = client
         self.progress = progress
@@ -152,8 +154,14 @@ class Pipeline:
         run_id: int,
         limit: int | None,
         source: str | None = None,
+        force: bool = False,
     ) -> bool:
         module = source_for(venue, source)
+        if not force and not self.store.listing_due(
+            venue, year, module.NAME, self.client.settings.relist_days
+        ):
+            report.counts["listings_current"] += 1  # listed, stable: no request needed
+            return True
         try:
             papers = module.fetch_papers(self.client, venue, year)
         except (ParseError, FetchError) as exc:
@@ -328,7 +336,7 @@ class Pipeline:
         venue: str | None = None,
         years: Sequence[int] | None = None,
     ) -> None:
-        todo = self.store.repos_to_scan(venue, years)
+        todo = self.store.repos_to_scan(venue, years, self.client.settings.rescan_days)
         results = bounded_map(self._scan_repo, todo, self.workers)
         for repo, result, exc in self.progress(results, "repositories", len(todo)):
             if exc is None and result is not None:
@@ -365,6 +373,7 @@ def run(
     command: str = "run",
     sizes: VenueSizes | None = None,
     aggregators: Sequence[str] | None = None,
+    refresh: bool = False,
 ) -> RunReport:
     """Collect, read and scan one venue over some years; record the run. Never raises for
     per-item problems (they are stored as failures); raises only for broken set-up."""
@@ -387,7 +396,9 @@ def run(
             listed = list(years)  # links for the papers already stored
         else:
             listed = [
-                y for y in years if pipe.collect_papers(venue, y, report, run_id, limit, source)
+                y
+                for y in years
+                if pipe.collect_papers(venue, y, report, run_id, limit, source, force=refresh)
             ]
         aggregators = [source] if aggregator_only else ([] if source else list(aggregators))
         for year in listed:

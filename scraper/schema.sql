@@ -33,7 +33,9 @@ CREATE TABLE IF NOT EXISTS paper_texts (
     detail       VARCHAR,
     pages        INTEGER,
     chars        INTEGER,
-    processed_at TIMESTAMP NOT NULL
+    processed_at TIMESTAMP NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0, -- failed reads so far
+    next_attempt_at TIMESTAMP                -- a failed read is retried from then on
 );
 
 CREATE TABLE IF NOT EXISTS code_links (
@@ -73,7 +75,8 @@ CREATE TABLE IF NOT EXISTS repos (
     bytes_scanned   BIGINT,
     meta_fetched_at TIMESTAMP,
     scanned_at      TIMESTAMP,
-    attempts        INTEGER NOT NULL DEFAULT 0
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TIMESTAMP               -- a failed fetch is retried from then on
 );
 
 -- The raw counts behind every label: per repo, framework and kind of evidence.
@@ -138,4 +141,16 @@ CREATE TABLE IF NOT EXISTS paper_sources (
     first_seen TIMESTAMP NOT NULL,
     last_seen  TIMESTAMP NOT NULL,
     PRIMARY KEY (paper_id, source)
+);
+
+-- What each source listed for each venue-year, and when: scheduled runs re-list a venue-year
+-- only while its list is still changing, or when it is recent and the last listing is old.
+CREATE TABLE IF NOT EXISTS source_state (
+    venue      VARCHAR NOT NULL,
+    year       INTEGER NOT NULL,
+    source     VARCHAR NOT NULL,
+    listed_at  TIMESTAMP NOT NULL,
+    papers     INTEGER NOT NULL,
+    stable     INTEGER NOT NULL,         -- consecutive listings with the same number of papers
+    PRIMARY KEY (venue, year, source)
 );

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,7 @@ from scraper.models import CodeLink, Paper, RepoMeta, RepoRef
 if TYPE_CHECKING:
     from scraper.detect import ScanResult
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _HERE = Path(__file__).resolve().parent
 
 
@@ -58,6 +58,10 @@ class Store:
     few seconds) so that readers in other processes (``fwcensus sql``, ``report``) get in; the
     next access reconnects, waiting while a reader holds the file.
     """
+
+    # Failed items: retried after retry_backoff seconds, doubling; given up after max_attempts.
+    retry_backoff: float = 3600.0
+    max_attempts: int = 5
 
     def __init__(
         self, con: duckdb.DuckDBPyConnection | None, path: Path, read_only: bool, wait: float
@@ -146,6 +150,14 @@ class Store:
                 "ALTER TABLE code_links ADD COLUMN IF NOT EXISTS source_framework VARCHAR"
             )
             self.con.execute("INSERT INTO schema_version VALUES (2, ?)", [utcnow()])
+        if version < 3:
+            for table, column, kind in (
+                ("paper_texts", "attempts", "INTEGER DEFAULT 0"),
+                ("paper_texts", "next_attempt_at", "TIMESTAMP"),
+                ("repos", "next_attempt_at", "TIMESTAMP"),
+            ):
+                self.con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
+            self.con.execute("INSERT INTO schema_version VALUES (3, ?)", [utcnow()])
         # Column changes go here as `if version < 2: ALTER ...`, each recording its version.
         self.con.execute((_HERE / "views.sql").read_text())
 
@@ -241,9 +253,33 @@ class Store:
         pages: int | None = None,
         chars: int | None = None,
     ) -> None:
+        now = utcnow()
         self.con.execute(
-            "INSERT OR REPLACE INTO paper_texts VALUES (?, ?, ?, ?, ?, ?)",
-            [paper_id, status, detail, pages, chars, utcnow()],
+            """INSERT INTO paper_texts (paper_id, status, detail, pages, chars, processed_at,
+                                        attempts, next_attempt_at)
+               VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? = 'error' THEN 1 ELSE 0 END,
+                       CASE WHEN ? = 'error' THEN ? + to_microseconds(?) END)
+               ON CONFLICT (paper_id) DO UPDATE SET
+                   status = excluded.status, detail = excluded.detail, pages = excluded.pages,
+                   chars = excluded.chars, processed_at = excluded.processed_at,
+                   attempts = CASE WHEN excluded.status = 'error'
+                                   THEN paper_texts.attempts + 1 ELSE 0 END,
+                   next_attempt_at = CASE WHEN excluded.status = 'error'
+                       THEN excluded.processed_at + to_microseconds(
+                           CAST(? * power(2, paper_texts.attempts) AS BIGINT)) END""",
+            [
+                paper_id,
+                status,
+                detail,
+                pages,
+                chars,
+                now,
+                status,
+                status,
+                now,
+                int(self.retry_backoff * 1e6),
+                int(self.retry_backoff * 1e6),
+            ],
         )
 
     def record_pdf(
@@ -307,6 +343,9 @@ class Store:
             for link in links
         ]
         with self.transaction():
+            for venue, year in sorted({(p.venue, p.year) for p in papers}):
+                count = sum(1 for p in papers if (p.venue, p.year) == (venue, year))
+                self.record_listed(venue, year, source, count)
             new = self.upsert_papers(own, now)
             self._upsert(
                 "paper_sources",
@@ -316,6 +355,32 @@ class Store:
             )
             self.upsert_code_links(rekeyed, now)
         return new
+
+    def listing_due(self, venue: str, year: int, source: str, relist_days: float) -> bool:
+        """Whether a scheduled run should list this venue-year again: never listed, its list
+        still changing (fewer than two equal listings in a row), or a recent year whose last
+        listing is older than ``relist_days``."""
+        rows = self.con.execute(
+            "SELECT listed_at, stable FROM source_state "
+            "WHERE venue = ? AND year = ? AND source = ?",
+            [venue, year, source],
+        ).fetchall()
+        if not rows:
+            return True
+        listed_at, stable = rows[0]
+        now = utcnow()
+        recent = year >= now.year - 1
+        return stable < 2 or (recent and listed_at < now - timedelta(days=relist_days))
+
+    def record_listed(self, venue: str, year: int, source: str, papers: int) -> None:
+        self.con.execute(
+            """INSERT INTO source_state VALUES (?, ?, ?, ?, ?, 1)
+               ON CONFLICT (venue, year, source) DO UPDATE SET
+                   listed_at = excluded.listed_at, papers = excluded.papers,
+                   stable = CASE WHEN source_state.papers = excluded.papers
+                                 THEN source_state.stable + 1 ELSE 1 END""",
+            [venue, year, source, utcnow(), papers],
+        )
 
     def papers_of(self, venue_years: Iterable[tuple[str, int]]) -> list[Paper]:
         """Stored papers of some venue-years (the fields matching needs)."""
@@ -340,20 +405,18 @@ class Store:
                 [[paper_id, fw, n] for fw, n in sorted(counts.items())],
             )
 
-    def papers_without_text(
-        self, venue: str, year: int, retry_errors: bool = True
-    ) -> list[tuple[str, str | None]]:
-        """(paper_id, pdf_url) of papers whose PDF has not been read (or failed, to retry)."""
-        statuses = ["ok", "no_pdf", "empty"] + ([] if retry_errors else ["error"])
+    def papers_without_text(self, venue: str, year: int) -> list[tuple[str, str | None]]:
+        """(paper_id, pdf_url) of papers whose PDF has not been read, or whose read failed and
+        is due again (backoff doubles after each failure; given up after max_attempts)."""
         return [
             (r[0], r[1])
             for r in self.con.execute(
                 "SELECT p.paper_id, p.pdf_url FROM papers p "
                 "LEFT JOIN paper_texts t ON t.paper_id = p.paper_id "
-                "WHERE p.venue = ? AND p.year = ? "
-                "AND (t.status IS NULL OR NOT list_contains(?, t.status)) "
+                "WHERE p.venue = ? AND p.year = ? AND (t.status IS NULL OR "
+                "  (t.status = 'error' AND t.attempts < ? AND t.next_attempt_at <= ?)) "
                 "ORDER BY p.paper_id",
-                [venue, year, statuses],
+                [venue, year, self.max_attempts, utcnow()],
             ).fetchall()
         ]
 
@@ -378,16 +441,25 @@ class Store:
             self._upsert("repos", pd.DataFrame(rows), ["repo_id"], ["status", "attempts"])
 
     def repos_to_scan(
-        self, venue: str | None = None, years: Sequence[int] | None = None, max_attempts: int = 3
+        self,
+        venue: str | None = None,
+        years: Sequence[int] | None = None,
+        rescan_days: float | None = None,
     ) -> list[RepoRef]:
-        """Repos linked (officially) from the selected papers that are pending or failed."""
+        """Repositories linked (officially) from the selected papers that are due: never
+        scanned, failed and due again (backoff), or scanned more than ``rescan_days`` ago."""
+        now = utcnow()
         sql = (
             "SELECT DISTINCT r.host, r.owner, r.name FROM repos r "
             "JOIN code_links c ON c.repo_id = r.repo_id AND c.rejected IS NULL AND c.official "
             "JOIN papers p ON p.paper_id = c.paper_id "
-            "WHERE (r.status = 'pending' OR (r.status = 'error' AND r.attempts < ?))"
+            "WHERE (r.status = 'pending' "
+            "   OR (r.status = 'error' AND r.attempts < ? "
+            "       AND coalesce(r.next_attempt_at, r.scanned_at, ?) <= ?)"
+            "   OR (? AND r.status = 'ok' AND r.scanned_at < ?))"
         )
-        params: list[Any] = [max_attempts]
+        cutoff = now - timedelta(days=rescan_days or 0)
+        params: list[Any] = [self.max_attempts, now, now, rescan_days is not None, cutoff]
         if venue is not None:
             sql += " AND p.venue = ?"
             params.append(venue)
@@ -406,6 +478,7 @@ class Store:
             self._write_meta(meta)
             if scan is not None:
                 self._write_scan(meta.repo, ref, scan, detector_version)
+            self._schedule_retry(meta.repo.repo_id)
 
     def record_repo_meta(self, meta: RepoMeta) -> None:
         with self.transaction():
@@ -502,6 +575,17 @@ class Store:
                    attempts = attempts + (CASE WHEN ? = 'error' THEN 1 ELSE 0 END)
                WHERE repo_id = ?""",
             [status, detail, status, repo.repo_id],
+        )
+        self._schedule_retry(repo.repo_id)
+
+    def _schedule_retry(self, repo_id: str) -> None:
+        """After a failure: due again after retry_backoff * 2^(attempts-1) seconds."""
+        self.con.execute(
+            """UPDATE repos SET next_attempt_at = CASE WHEN status = 'error' THEN
+                   CAST(? AS TIMESTAMP) + to_microseconds(
+                       CAST(? * power(2, greatest(attempts - 1, 0)) AS BIGINT)) END
+               WHERE repo_id = ?""",
+            [utcnow(), int(self.retry_backoff * 1e6), repo_id],
         )
 
     # -- runs --------------------------------------------------------------------------------

@@ -67,3 +67,31 @@ def test_config_errors_are_clear(tmp_path):
     bad.write_text('[network.rewrite]\n"https://a.org" = "not a url"\n')
     with pytest.raises(ConfigError, match="http"):
         load_settings({}, config_path=bad)
+
+
+def test_the_example_config_is_valid_and_documents_every_section():
+    from scraper.config import Settings
+
+    example = Path(__file__).resolve().parents[1] / "fwcensus.example.toml"
+    s = load_settings({}, config_path=example)
+    assert [v for v, _ in s.tracks] == ["cvpr", "neurips", "icml"]
+    assert s.tracks[0][1][0] == 2019
+    assert s.host_intervals["export.arxiv.org"] == 3.0
+    defaults = Settings()
+    assert (s.rescan_days, s.relist_days, s.retry_backoff, s.max_attempts) == (
+        defaults.rescan_days,
+        defaults.relist_days,
+        defaults.retry_backoff,
+        defaults.max_attempts,
+    )
+    assert s.aggregators == defaults.aggregators
+
+
+def test_track_entries_are_checked(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[[track]]\nvenue = "cvpr"\n')
+    with pytest.raises(ConfigError, match="years"):
+        load_settings({}, config_path=cfg)
+    cfg.write_text('[[track]]\nvenue = "cvpr"\nyears = "2024-2019"\n')
+    with pytest.raises(ConfigError, match="increasing"):
+        load_settings({}, config_path=cfg)

@@ -96,10 +96,14 @@ def test_repo_lifecycle_and_retry_of_errors(tmp_path):
         assert store.repos_to_scan("cvpr", [2023]) == [repo]
         assert store.repos_to_scan("iccv", [2023]) == []
         store.record_repo_failure(repo, "error", "HTTP 502")
+        assert store.repos_to_scan() == []  # backing off: due again in an hour
+        waits = store.query("SELECT next_attempt_at - now()::TIMESTAMP AS w FROM repos").w[0]
+        assert 3500 < waits.total_seconds() <= 3600
+        store.retry_backoff, store.max_attempts = 0.0, 3
+        store.record_repo_failure(repo, "error", "HTTP 502")
         assert store.repos_to_scan() == [repo]  # retried while attempts < 3
         store.record_repo_failure(repo, "error", "HTTP 502")
-        store.record_repo_failure(repo, "error", "HTTP 502")
-        assert store.repos_to_scan() == []
+        assert store.repos_to_scan() == []  # given up after 3
         store.record_repo_meta(RepoMeta(repo, "not_found", "gone"))
         assert store.query("SELECT status, status_detail FROM repos").values.tolist() == [
             ["not_found", "gone"]
@@ -147,3 +151,30 @@ def test_second_writer_is_refused_with_a_clear_message(tmp_path):
     assert proc.returncode == 3, proc.stderr
     assert "in use by another process" in proc.stdout
     assert StoreLocked.__doc__
+
+
+def test_failed_pdf_reads_back_off_and_then_give_up(tmp_path):
+    with Store.open(tmp_path / "f.duckdb") as store:
+        p = paper(1)
+        store.upsert_papers([p])
+        assert store.papers_without_text("cvpr", 2023) == [(p.paper_id, p.pdf_url)]
+        store.record_pdf(p.paper_id, "error", detail="HTTP 500")
+        assert store.papers_without_text("cvpr", 2023) == []  # due in an hour
+        store.retry_backoff, store.max_attempts = 0.0, 2
+        store.record_pdf(p.paper_id, "error", detail="HTTP 500")
+        assert store.papers_without_text("cvpr", 2023) == []  # 2 attempts: given up
+        attempts = store.query("SELECT attempts FROM paper_texts").attempts[0]
+        assert attempts == 2
+        store.record_pdf(p.paper_id, "ok", pages=3, chars=100)
+        assert store.query("SELECT attempts FROM paper_texts").attempts[0] == 0
+
+
+def test_listing_is_due_until_stable(tmp_path):
+    with Store.open(tmp_path / "f.duckdb") as store:
+        assert store.listing_due("cvpr", 2019, "cvf", 30)
+        store.record_listed("cvpr", 2019, "cvf", 1294)
+        assert store.listing_due("cvpr", 2019, "cvf", 30)  # one listing proves nothing
+        store.record_listed("cvpr", 2019, "cvf", 1294)
+        assert not store.listing_due("cvpr", 2019, "cvf", 30)  # same twice: stable
+        store.record_listed("cvpr", 2019, "cvf", 1300)
+        assert store.listing_due("cvpr", 2019, "cvf", 30)  # changed: watch it again

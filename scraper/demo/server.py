@@ -7,6 +7,7 @@ inject faults per path for tests: a status (with headers) for the first N reques
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ class FixtureWeb:
         self.faults: dict[str, Fault] = {}
         self.hits: Counter[str] = Counter()
         self.headers_seen: dict[str, dict[str, str]] = {}  # path -> headers of the last request
+        self.latency = 0.0  # seconds added to every response (to look like a real network)
         self._lock = threading.Lock()
         web = self
 
@@ -86,6 +88,7 @@ class FixtureWeb:
             "retries": 1,
             "backoff": 0.01,
             "aggregators": ("paperlists",),
+            "retry_backoff": 0.0,
         }
         values.update(overrides)
         return Settings(**values)
@@ -106,6 +109,8 @@ class FixtureWeb:
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         path = unquote(handler.path)
+        if self.latency:
+            time.sleep(self.latency)
         with self._lock:
             self.hits[path] += 1
             self.headers_seen[path] = dict(handler.headers.items())
