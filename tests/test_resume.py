@@ -89,7 +89,7 @@ def test_killed_runs_resume_to_the_same_database(tmp_path, slow_web):
     reference = tmp_path / "ref.duckdb"
     proc = fwcensus(tmp_path, slow_web, reference)
     start = time.monotonic()
-    out, err = proc.communicate(timeout=300)
+    _, err = proc.communicate(timeout=300)
     full = time.monotonic() - start
     assert proc.returncode == 0, err
 
@@ -106,7 +106,7 @@ def test_killed_runs_resume_to_the_same_database(tmp_path, slow_web):
     assert kills >= 2
     # the lock died with the killed process: a new run starts at once and completes
     proc = fwcensus(tmp_path, slow_web, killed)
-    out, err = proc.communicate(timeout=300)
+    _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     assert snapshot(killed) == snapshot(reference)
     with Store.open(killed, read_only=True) as store:
