@@ -21,8 +21,11 @@ caller can tell a MATLAB or C++ repository from a Python one without reading tho
 
 from __future__ import annotations
 
+import contextlib
+import lzma
 import os
 import stat
+import struct
 import tarfile
 import zipfile
 import zlib
@@ -32,6 +35,29 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 Want = Callable[[str], bool]
+
+# What tarfile and zipfile raise on malformed input. Besides their own errors, crafted headers
+# make them fail with built-in exceptions (TypeError from ord() on a short field, ValueError on
+# a negative seek, NotImplementedError on an unknown zip version, UnicodeDecodeError on names).
+# Only calls into those modules are wrapped, so a bug in our own code is not mistaken for a
+# broken archive.
+MALFORMED: tuple[type[Exception], ...] = (
+    tarfile.TarError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    EOFError,
+    OSError,
+    zlib.error,
+    lzma.LZMAError,
+    ValueError,
+    TypeError,
+    IndexError,
+    KeyError,
+    OverflowError,
+    NotImplementedError,
+    RuntimeError,
+    struct.error,
+)
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
 
@@ -186,13 +212,20 @@ def iter_tar(
     probe: type[_EndProbe] = type("_WalkProbe", (_EndProbe,), {})
     try:
         tar = tarfile.open(fileobj=reader, mode="r|*", tarinfo=probe)  # noqa: SIM115
-    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
+    except MALFORMED as exc:
         stats.stop(_broken_reason(exc, reader, opening=True), cap=False)
         return
     walked = 0
-    finished = False
+    members = iter(tar)
     try:
-        for member in tar:
+        while True:
+            try:
+                member = next(members)
+            except StopIteration:
+                break
+            except MALFORMED as exc:
+                stats.stop(_broken_reason(exc, reader), cap=False)
+                return
             if stats.commit is None:
                 stats.commit = _commit_from_pax(tar.pax_headers)
             stats.members_seen += 1
@@ -206,29 +239,37 @@ def iter_tar(
                     cap=True,
                 )
                 return
-            item = _tar_member(tar, member, limits, stats, want, strip_top)
+            path = _tar_wanted(member, limits, stats, want, strip_top)
             if stats.truncated:
                 return
-            if item is not None:
-                yield item
-        finished = True
-    except (tarfile.TarError, EOFError, OSError, zlib.error) as exc:
-        stats.stop(_broken_reason(exc, reader), cap=False)
-        return
+            if path is None:
+                continue
+            try:
+                handle = tar.extractfile(member)
+                data = handle.read(member.size) if handle is not None else None
+            except MALFORMED as exc:
+                stats.stop(_broken_reason(exc, reader), cap=False)
+                return
+            if data is None:
+                stats.skipped_unsafe += 1
+                continue
+            _took(stats, data)
+            yield path, data
     finally:
-        tar.close()
-    if finished and not probe.end_marker:
+        with contextlib.suppress(*MALFORMED):
+            tar.close()
+    if not probe.end_marker:
         stats.stop("archive truncated: ended without the end-of-archive marker", cap=False)
 
 
-def _tar_member(
-    tar: tarfile.TarFile,
+def _tar_wanted(
     member: tarfile.TarInfo,
     limits: ScanLimits,
     stats: ArchiveStats,
     want: Want,
     strip_top: bool,
-) -> tuple[str, bytes] | None:
+) -> str | None:
+    """The clean path of a member to read, or None (counted as skipped where it applies)."""
     if member.isdir():
         return None
     if member.issym() or member.islnk():
@@ -244,13 +285,7 @@ def _tar_member(
     _count_file(stats, path)
     if not want(path) or not _admit(path, member.size, limits, stats):
         return None
-    handle = tar.extractfile(member)
-    if handle is None:  # not a regular file after all
-        stats.skipped_unsafe += 1
-        return None
-    data = handle.read(member.size)
-    _took(stats, data)
-    return path, data
+    return path
 
 
 def _broken_reason(exc: BaseException, reader: _GuardedReader, *, opening: bool = False) -> str:
@@ -287,7 +322,7 @@ def iter_zip(
     inflates past its declared size or the cap is skipped as too large or broken)."""
     try:
         archive = zipfile.ZipFile(path_or_fileobj)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+    except MALFORMED as exc:
         stats.stop(f"not a readable zip archive: {exc}", cap=False)
         return
     with archive:
@@ -332,7 +367,7 @@ def _zip_member(
     try:
         with archive.open(info) as handle:
             data = handle.read(cap + 1)
-    except (zipfile.BadZipFile, RuntimeError, NotImplementedError, OSError, EOFError, zlib.error):
+    except MALFORMED:
         stats.skipped_broken += 1  # bad CRC, size lies, encryption, unsupported compression
         return None
     if len(data) > cap:

@@ -349,6 +349,9 @@ class Pipeline:
                     report.counts["repos_scanned"] += 1
                 else:
                     report.counts[f"repos_{scan.status}"] += 1
+                    if scan.status == "error":  # e.g. a truncated download: retried later
+                        self.store.add_failure(run_id, "repo", repo.repo_id, scan.detail or "")
+                        report.counts["items_failed"] += 1
             elif isinstance(exc, FwcensusError):
                 if not isinstance(exc, RateLimited):  # a spent quota is not the repo's fault
                     self.store.record_repo_failure(repo, "error", str(exc))

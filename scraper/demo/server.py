@@ -6,6 +6,7 @@ inject faults per path for tests: a status (with headers) for the first N reques
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections import Counter
@@ -36,10 +37,19 @@ class Resource:
 
 @dataclass
 class Fault:
-    status: int
+    """What to do instead of serving a path, for its next ``times`` requests.
+
+    kind "status": answer ``status`` with ``headers`` and ``body``; "reset": close the
+    connection without an answer; "truncate": promise the whole resource, send half, close;
+    "slow": wait ``delay`` seconds, then serve normally.
+    """
+
+    status: int = 500
     times: int = 1
     headers: Mapping[str, str] | None = None
     body: bytes = b""
+    kind: str = "status"
+    delay: float = 0.0
 
 
 class FixtureWeb:
@@ -119,12 +129,28 @@ class FixtureWeb:
                 fault.times -= 1
             else:
                 fault = None
-        if fault is not None:
+        res = self.resources.get(path)
+        if fault is not None and fault.kind == "reset":
+            handler.close_connection = True
+            handler.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if fault is not None and fault.kind == "truncate" and res is not None:
+            handler.send_response(res.status)
+            handler.send_header("Content-Type", res.content_type)
+            handler.send_header("Content-Length", str(len(res.body)))
+            handler.end_headers()
+            handler.wfile.write(res.body[: len(res.body) // 2])
+            handler.wfile.flush()
+            handler.close_connection = True
+            handler.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if fault is not None and fault.kind == "slow":
+            time.sleep(fault.delay)
+        elif fault is not None:
             self._send(
                 handler, Resource(fault.body, "text/plain", fault.status, dict(fault.headers or {}))
             )
             return
-        res = self.resources.get(path)
         if res is None:
             self._send(handler, Resource(b"Not Found", "text/plain", 404))
             return
@@ -138,4 +164,7 @@ class FixtureWeb:
         for key, value in res.headers.items():
             handler.send_header(key, value)
         handler.end_headers()
-        handler.wfile.write(res.body)
+        try:
+            handler.wfile.write(res.body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test): nothing to report

@@ -22,6 +22,8 @@ _FOREIGN_MAGICS = frozenset(
     {"html", "javascript", "js", "latex", "markdown", "svg", "perl", "ruby", "r", "sql", "md"}
 )
 _JSON_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+_SALVAGE_KEY = re.compile(r'"(cell_type|source|input)"\s*:\s*')
+_SEPARATOR = re.compile(r"[\s,]*")
 _LUA_REQUIRE = re.compile(r"""\brequire\s*\(?\s*["']([\w.\-]+)["']""")
 
 
@@ -97,18 +99,48 @@ def notebook_code(data: bytes) -> NotebookCode:
     return out
 
 
+def _json_string(text: str, pos: int) -> tuple[str | None, int]:
+    """The JSON string literal at ``pos`` (decoded) and the position after it."""
+    match = _JSON_STRING.match(text, pos)
+    if match is None:
+        return None, pos
+    try:
+        value = json.loads(f'"{match.group(1)}"')
+    except ValueError:
+        value = None
+    return (value if isinstance(value, str) else None), match.end()
+
+
 def _salvage(data: bytes) -> list[str]:
-    """Code lines recovered from the JSON string literals of a broken notebook."""
+    """Code cells recovered from a notebook whose JSON is broken (cut off, hand-edited): the
+    ``source``/``input`` strings of cells not marked as markdown/raw, read as far as they go."""
     text = data.decode("utf-8", "replace")
-    lines = []
-    for match in _JSON_STRING.finditer(text):
-        try:
-            value = json.loads(f'"{match.group(1)}"')
-        except ValueError:
+    cells = []
+    cell_type = None
+    for key in _SALVAGE_KEY.finditer(text):
+        pos = key.end()
+        if key.group(1) == "cell_type":
+            cell_type, _ = _json_string(text, pos)
             continue
-        if isinstance(value, str):
-            lines.append(value.rstrip("\n"))
-    return ["\n".join(lines)]
+        if cell_type not in (None, "code"):
+            continue
+        lines = []
+        if text.startswith("[", pos):
+            pos += 1
+            while True:
+                separator = _SEPARATOR.match(text, pos)
+                pos = separator.end() if separator else pos
+                value, pos_after = _json_string(text, pos)
+                if value is None or pos_after == pos:
+                    break
+                lines.append(value)
+                pos = pos_after
+        else:
+            value, _ = _json_string(text, pos)
+            lines.append(value or "")
+        cells.append("".join(lines))
+        cell_type = None
+    return cells
 
 
 def lua_requires(text: str) -> list[str]:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from scraper.archive import (
+    MALFORMED,
     ArchiveStats,
     ScanLimits,
     iter_directory,
@@ -80,6 +81,7 @@ class ScanResult:
     confidence: float = 0.0
     reasons: list[str] = field(default_factory=list)
     languages: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, int] = field(default_factory=dict)  # links, unsafe, large, broken
     detector_version: str = DETECTOR_VERSION
     alias_table: str = ""  # version and digest of data/frameworks.toml used
 
@@ -118,9 +120,9 @@ class _Collector:
             self._python(path, data, "code")
         if kind == "notebook":
             found = notebook_code(data)
-            if found.problem:
-                self.problems.append((path, found.problem))
-            self._python(path, found.code, "notebook")
+            problem = self._python(path, found.code, "notebook")
+            if found.problem or problem:
+                self.problems.append((path, found.problem or problem or ""))
             self._declared(path, found.installs)
         elif kind == "lua":
             self._lua(path, data)
@@ -137,7 +139,9 @@ class _Collector:
                 if framework:
                     self.hits.append(Hit(framework, path, "config", 1, (image,)))
 
-    def _python(self, path: str, data: bytes | str, source: str) -> None:
+    def _python(self, path: str, data: bytes | str, source: str) -> str | None:
+        """Record the imports of Python code; returns the parse problem, if any (recorded
+        here for .py files, by the caller for notebooks)."""
         imports = extract_imports(data, thorough=self.thorough)
         if imports.problem and source == "code":
             self.problems.append((path, imports.problem))
@@ -146,6 +150,7 @@ class _Collector:
             if self._uses_multi_backend(imports):
                 text = data if isinstance(data, str) else _text(data)
             self.code.append(_CodeFile(path, source, imports, text))
+        return imports.problem
 
     def _uses_multi_backend(self, imports: FileImports) -> bool:
         for module, _ in imports.imports:
@@ -187,7 +192,7 @@ class _Collector:
         verdict = decide(hits, self.table.order)
         result = ScanResult(
             commit=stats.commit if stats else None,
-            files_seen=stats.files_seen if stats else len(self.paths),
+            files_seen=max(stats.files_seen if stats else 0, len(self.paths)),
             files_scanned=len(self.paths),
             bytes_scanned=self.bytes,
             unparseable_files=len(self.problems),
@@ -198,6 +203,13 @@ class _Collector:
             languages=self._languages(stats),
             alias_table=f"v{self.table.version}-{self.table.digest}",
         )
+        if stats is not None:
+            result.skipped = {
+                "links": stats.skipped_links,
+                "unsafe": stats.skipped_unsafe,
+                "large": stats.skipped_large,
+                "broken": stats.skipped_broken,
+            }
         if stats is not None and stats.truncated:
             result.status = "too_large" if stats.cap_hit else "error"
             result.detail = stats.truncated
@@ -256,10 +268,11 @@ class _Collector:
                 shown = ", ".join(sorted(why)[:3])
                 notes.append(f"{root} used with {framework} classes ({shown}): counted as "
                              f"{framework}")  # fmt: skip
+        prefixes = "/".join(self.table.name_prefixes)
         for root, paths in sorted(multi_silent.items()):
             if root not in multi_votes:
                 notes.append(
-                    f"{root} imported in {_count(len(paths), 'file')} without TF/Flax "
+                    f"{root} imported in {_count(len(paths), 'file')} without {prefixes} "
                     "classes: does not vote"
                 )
         return hits
@@ -386,17 +399,18 @@ def scan_tar_stream(
     return scan(iter_tar(fileobj, limits, stats, wants, strip_top), stats)
 
 
-def _single_top(names: Iterable[str]) -> bool:
-    """True when every path lies under one top-level directory (``repo-main/...``)."""
+def _single_top(entries: Iterable[tuple[str, bool]]) -> bool:
+    """True when every ``(name, is_dir)`` entry lies under one top-level directory
+    (``repo-main/...``), as in GitHub's tarballs and zip files."""
     tops = set()
     nested = False
-    for name in names:
+    for name, is_dir in entries:
         clean = safe_path(name)
         if not clean:
             continue
         top, sep, _ = clean.partition("/")
         nested = nested or bool(sep)
-        tops.add(top if sep else "/" + top)
+        tops.add(top if (sep or is_dir) else "/" + top)  # a file at the top is not a directory
         if len(tops) > 1:
             return False
     return nested and len(tops) == 1
@@ -405,17 +419,16 @@ def _single_top(names: Iterable[str]) -> bool:
 def _tar_has_single_top(path: Path, sample: int = 1000) -> bool:
     """Looks at the first ``sample`` member names only (a second full pass would double the
     decompression work)."""
-    names = []
+    entries = []
     try:
         with tarfile.open(path, mode="r|*") as tar:
             for member in tar:
-                if member.name != "pax_global_header":
-                    names.append(member.name)
-                if len(names) >= sample:
+                entries.append((member.name, member.isdir()))
+                if len(entries) >= sample:
                     break
-    except (tarfile.TarError, OSError, EOFError):
-        return False
-    return _single_top(names)
+    except MALFORMED:
+        return False  # the scan itself will report what is wrong with the archive
+    return _single_top(entries)
 
 
 def scan_path(path: str | Path, limits: ScanLimits = DEFAULT_LIMITS) -> ScanResult:
@@ -430,8 +443,8 @@ def scan_path(path: str | Path, limits: ScanLimits = DEFAULT_LIMITS) -> ScanResu
     if zipfile.is_zipfile(target):
         try:
             with zipfile.ZipFile(target) as archive:
-                strip = _single_top(archive.namelist())
-        except (zipfile.BadZipFile, OSError) as exc:
+                strip = _single_top((i.filename, i.is_dir()) for i in archive.infolist())
+        except MALFORMED as exc:
             return ScanResult(status="error", detail=f"not a readable zip archive: {exc}")
         return scan(iter_zip(target, limits, stats, wants, strip), stats)
     strip = _tar_has_single_top(target)

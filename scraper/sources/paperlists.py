@@ -108,7 +108,7 @@ _LFS_POINTER = b"version https://git-lfs.github.com/spec/"
 
 _MARKDOWN_TARGET = re.compile(r"\]\(\s*<?([^()\s<>]+)>?\s*\)")
 _URL_START = re.compile(
-    r"(?i)^(?:https?://|www\.|(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?/|(?:[a-z0-9-]+\.)*"
+    r"(?i)^(?:https?://|file:|www\.|(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?/|(?:[a-z0-9-]+\.)*"
     r"(?:github\.com|gitlab\.com|bitbucket\.org)\b)"
 )
 _SEPARATORS = re.compile(r"[\s;,|]+")
@@ -218,7 +218,9 @@ def _clean_url(token: str) -> str | None:
     except ValueError:
         return None
     if not host or "." not in host:
-        return None
+        # An explicit URL to no public host (file:, localhost, [::1]) is kept as found, so the
+        # pipeline records it as a rejected link with its reason instead of dropping it.
+        return text if text.lower().startswith(("http://", "https://", "file:")) else None
     bare = host.removeprefix("www.")
     if bare in _NOT_CODE_HOSTS:
         return None

@@ -145,12 +145,16 @@ def test_old_notebook_format() -> None:
     assert extract_imports(found.code).modules == {"caffe", "numpy"}
 
 
-def test_broken_notebook_is_salvaged() -> None:
+def test_broken_notebook_is_salvaged_from_its_code_cells() -> None:
     data = (FIXTURES / "demo.ipynb").read_bytes()
+    markdown = b'"# Demo\\n",\n'
+    assert markdown in data
+    data = data.replace(markdown, b'"# Demo\\n",\n    "import tensorflow\\n",\n')
     cut = data[: data.index(b'"%%time')]
     found = notebook_code(cut)
     assert found.problem is not None and found.problem.startswith("not valid notebook JSON")
-    assert "torch" in extract_imports(found.code).modules
+    assert extract_imports(found.code).modules == {"torch", "torch.nn.functional", "models.net"}
+    assert found.installs == ["torch", "torchvision", "timm", "jax"]
 
 
 def test_notebook_that_is_not_json_or_not_an_object() -> None:

@@ -8,6 +8,9 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from scraper.archive import ArchiveStats, ScanLimits
 from scraper.detect import ScanResult, scan, scan_path, scan_tar_stream
 
@@ -234,6 +237,19 @@ def test_vendored_caffe_without_init_is_still_caffe() -> None:
     assert result.primary == "caffe"
 
 
+def test_thorough_mode_reaches_the_same_verdict() -> None:
+    members = [
+        py("train.py", "import torch", "def f():", "    import torchvision"),
+        ("old.py", (FIXTURES / "py2_train.py").read_bytes()),
+    ]
+    members += [py("model.py", "import torch.nn as nn")]
+    fast, thorough = scan(members), scan(members, thorough=True)
+    assert fast.primary == thorough.primary == "pytorch"
+    assert fast.frameworks == thorough.frameworks
+    assert fast.evidence == thorough.evidence
+    assert fast.unparseable_files == thorough.unparseable_files == 1
+
+
 def test_unparseable_files_are_counted_and_explained() -> None:
     result = scan([("train.py", (FIXTURES / "py2_train.py").read_bytes())])
     assert result.primary == "theano"
@@ -280,9 +296,17 @@ def _repo_files(root: Path) -> list[tuple[str, bytes]]:
 
 
 def _tarball(root: Path, top: str, sha: str | None = None) -> bytes:
+    """Shaped like a codeload tarball: pax global header, then directory entries before
+    their files, everything under one top directory."""
     buf = io.BytesIO()
     pax = {"comment": sha} if sha else None
     with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.PAX_FORMAT, pax_headers=pax) as tar:
+        dirs = {"."} | {str(Path(n).parent) for n, _ in _repo_files(root)}
+        for folder in sorted(dirs):
+            info = tarfile.TarInfo(top if folder == "." else f"{top}/{folder}")
+            info.type = tarfile.DIRTYPE
+            info.mode = 0o775
+            tar.addfile(info)
         for name, data in _repo_files(root):
             info = tarfile.TarInfo(f"{top}/{name}")
             info.size = len(data)
@@ -314,6 +338,8 @@ def test_scan_path_on_tar_and_zip_files(tmp_path: Path) -> None:
     tgz.write_bytes(_tarball(root, "repo-v1.0"))
     zipped = tmp_path / "repo.zip"
     with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("repo-main/", b"")
+        archive.writestr("repo-main/models/", b"")
         for name, data in _repo_files(root):
             archive.writestr(f"repo-main/{name}", data)
         archive.comment = SHA.encode()
@@ -322,6 +348,19 @@ def test_scan_path_on_tar_and_zip_files(tmp_path: Path) -> None:
     assert from_tar.primary == from_zip.primary == "pytorch"
     assert evidence(from_tar) == evidence(from_zip) == evidence(scan_path(root))
     assert from_zip.commit == SHA
+    for result in (from_tar, from_zip):  # the top directory was stripped
+        assert "train.py" in result.evidence[0].top_files
+
+
+def test_scan_path_keeps_paths_of_an_archive_without_a_top_directory(tmp_path: Path) -> None:
+    flat = tmp_path / "flat.tar"
+    with tarfile.open(flat, "w") as tar:
+        for name, data in [("train.py", b"import torch\n"), ("tests/t.py", b"import jax\n")]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    result = scan_path(flat)
+    assert evidence(result) == {("pytorch", "import"): 1, ("jax", "import_aux"): 1}
 
 
 def test_scan_path_errors_say_what_went_wrong(tmp_path: Path) -> None:
@@ -337,3 +376,50 @@ def test_limits_are_passed_through(tmp_path: Path) -> None:
     result = scan_path(REPOS / "pytorch_repo", ScanLimits(max_members=3))
     assert result.status == "too_large"
     assert result.detail == "member cap 3 reached"
+
+
+def test_hostile_file_contents_in_a_tarball_still_yield_imports() -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        for name, data in [
+            ("r/nul.py", b"import torch\x00\x00\nx = 1\n"),
+            ("r/latin.py", b"# caf\xe9 cr\xe8me\nimport torch.nn as nn\n"),
+            ("r/bom.py", b"\xef\xbb\xbfimport torchvision\n"),
+            ("r/bin.ipynb", bytes(range(256))),
+        ]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    result = scan_tar_stream(_Body(buf.getvalue()))
+    assert result.status == "ok"
+    assert result.skipped == {"links": 0, "unsafe": 0, "large": 0, "broken": 0}
+    assert result.primary == "pytorch"
+    assert evidence(result)[("pytorch", "import")] == 3
+    assert result.unparseable_files == 3  # NUL bytes, invalid UTF-8, a notebook that is not JSON
+    assert "r/" not in reasons(result)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            "a.py",
+            "n.ipynb",
+            "requirements.txt",
+            "setup.py",
+            "setup.cfg",
+            "pyproject.toml",
+            "environment.yml",
+            "Pipfile",
+            "Dockerfile",
+            "x.lua",
+            "m.prototxt",
+            "README.md",
+        ]
+    ),
+    st.binary(max_size=400),
+)
+def test_scan_never_raises_on_any_file_content(path: str, data: bytes) -> None:
+    result = scan([(path, data)])
+    assert result.status == "ok"
+    json.dumps(result.to_json())
