@@ -8,11 +8,12 @@ each host polite); all database writes happen on the calling thread.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from scraper import github
 from scraper.archive import ScanLimits
@@ -26,7 +27,7 @@ from scraper.models import CodeLink, Paper, RepoMeta, RepoRef
 from scraper.pdf import PdfError, extract_pages
 from scraper.reference import VenueSizes, load_venue_sizes
 from scraper.sources import lists_papers, load_source, source_for
-from scraper.store import Store
+from scraper.store import PdfRecord, Store
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,39 @@ def page_code_links(papers: Iterable[Paper], source: str) -> list[CodeLink]:
     return links
 
 
+class Batch(Generic[T]):
+    """Collects per-item results and writes them in one transaction every ``size`` items or
+    ``seconds`` (and on exit), releasing the database between writes so readers get a turn.
+    A crash loses at most the unwritten batch; the next run fetches those items again."""
+
+    size = 50
+    seconds = RELEASE_SECONDS
+
+    def __init__(self, write: Callable[[list[T]], object], store: Store) -> None:
+        self.write = write
+        self.store = store
+        self.items: list[T] = []
+        self.since = time.monotonic()
+
+    def add(self, item: T) -> None:
+        self.items.append(item)
+        if len(self.items) >= self.size or time.monotonic() - self.since >= self.seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.items:
+            self.write(self.items)
+            self.items = []
+        self.since = time.monotonic()
+        self.store.release_if_held(RELEASE_SECONDS)
+
+    def __enter__(self) -> Batch[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.flush()
+
+
 class Pipeline:
     def __init__(
         self,
@@ -133,6 +167,8 @@ class Pipeline:
             path = client.settings.venue_sizes
             sizes = load_venue_sizes(path) if path is not None else VenueSizes()
         self.sizes = sizes
+        # the alias table's version goes with the detector's: a changed table re-labels
+        self.detector_version = DETECTOR_VERSION
         store.retry_backoff = client.settings.retry_backoff
         store.max_attempts = client.settings.max_attempts
         self.store = store
@@ -264,32 +300,35 @@ class Pipeline:
         if limit is not None:
             todo = todo[:limit]
         results = bounded_map(self._read_pdf, todo, self.workers)
-        for (paper_id, pdf_url), result, exc in self.progress(
-            results, f"{venue.upper()} {year} PDFs", len(todo)
-        ):
-            if exc is None and result is not None:
-                if not pdf_url:
-                    self.store.record_pdf(paper_id, "no_pdf")
-                    continue
-                self.store.record_pdf(
-                    paper_id,
-                    "ok" if result.chars else "empty",
-                    links=result.links,
-                    mentions=result.mentions,
-                    pages=result.pages,
-                    chars=result.chars,
-                )
-                report.counts["pdfs_read"] += 1
-                report.counts["code_links"] += sum(1 for link in result.links if link.repo)
-                self.store.release_if_held(RELEASE_SECONDS)
-            elif isinstance(exc, (FwcensusError, PdfError)):
-                self.store.record_pdf(paper_id, "error", detail=str(exc))
-                self.store.add_failure(run_id, "pdf", pdf_url or paper_id, str(exc))
-                report.counts["items_failed"] += 1
-                if isinstance(exc, RateLimited | NetworkError) and self._host_down(exc, report):
-                    return
-            elif exc is not None:
-                raise exc
+        with Batch(self.store.record_pdfs, self.store) as batch:
+            for (paper_id, pdf_url), result, exc in self.progress(
+                results, f"{venue.upper()} {year} PDFs", len(todo)
+            ):
+                if exc is None and result is not None:
+                    if not pdf_url:
+                        batch.add(PdfRecord(paper_id, "no_pdf"))
+                        continue
+                    status = "ok" if result.chars else "empty"
+                    batch.add(
+                        PdfRecord(
+                            paper_id,
+                            status,
+                            result.links,
+                            result.mentions,
+                            result.pages,
+                            result.chars,
+                        )
+                    )
+                    report.counts["pdfs_read"] += 1
+                    report.counts["code_links"] += sum(1 for link in result.links if link.repo)
+                elif isinstance(exc, (FwcensusError, PdfError)):
+                    batch.add(PdfRecord(paper_id, "error", detail=str(exc)))
+                    self.store.add_failure(run_id, "pdf", pdf_url or paper_id, str(exc))
+                    report.counts["items_failed"] += 1
+                    if isinstance(exc, RateLimited | NetworkError) and self._host_down(exc, report):
+                        return
+                elif exc is not None:
+                    raise exc
 
     def _host_down(self, exc: BaseException, report: RunReport) -> bool:
         """Stop a stage on a spent quota; note unreachable hosts (counted per run)."""
@@ -338,29 +377,33 @@ class Pipeline:
     ) -> None:
         todo = self.store.repos_to_scan(venue, years, self.client.settings.rescan_days)
         results = bounded_map(self._scan_repo, todo, self.workers)
-        for repo, result, exc in self.progress(results, "repositories", len(todo)):
-            if exc is None and result is not None:
-                meta, scan = result
-                self.store.record_repo(meta, scan, "HEAD", DETECTOR_VERSION)
-                self.store.release_if_held(RELEASE_SECONDS)
-                if scan is None:
-                    report.counts[f"repos_{meta.status}"] += 1
-                elif scan.status in ("ok", "empty"):
-                    report.counts["repos_scanned"] += 1
-                else:
-                    report.counts[f"repos_{scan.status}"] += 1
-                    if scan.status == "error":  # e.g. a truncated download: retried later
-                        self.store.add_failure(run_id, "repo", repo.repo_id, scan.detail or "")
-                        report.counts["items_failed"] += 1
-            elif isinstance(exc, FwcensusError):
-                if not isinstance(exc, RateLimited):  # a spent quota is not the repo's fault
-                    self.store.record_repo_failure(repo, "error", str(exc))
-                self.store.add_failure(run_id, "repo", repo.repo_id, str(exc))
-                report.counts["items_failed"] += 1
-                if isinstance(exc, RateLimited | NetworkError) and self._host_down(exc, report):
-                    return
-            elif exc is not None:
-                raise exc
+
+        def write(items: list[tuple[RepoMeta, ScanResult | None]]) -> None:
+            self.store.record_repos(items, "HEAD", self.detector_version)
+
+        with Batch(write, self.store) as batch:
+            for repo, result, exc in self.progress(results, "repositories", len(todo)):
+                if exc is None and result is not None:
+                    meta, scan = result
+                    batch.add((meta, scan))
+                    if scan is None:
+                        report.counts[f"repos_{meta.status}"] += 1
+                    elif scan.status in ("ok", "empty"):
+                        report.counts["repos_scanned"] += 1
+                    else:
+                        report.counts[f"repos_{scan.status}"] += 1
+                        if scan.status == "error":  # e.g. a truncated download: retried later
+                            self.store.add_failure(run_id, "repo", repo.repo_id, scan.detail or "")
+                            report.counts["items_failed"] += 1
+                elif isinstance(exc, FwcensusError):
+                    if not isinstance(exc, RateLimited):  # a spent quota is not the repo's fault
+                        self.store.record_repo_failure(repo, "error", str(exc))
+                    self.store.add_failure(run_id, "repo", repo.repo_id, str(exc))
+                    report.counts["items_failed"] += 1
+                    if isinstance(exc, RateLimited | NetworkError) and self._host_down(exc, report):
+                        return
+                elif exc is not None:
+                    raise exc
 
 
 def run(

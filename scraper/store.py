@@ -10,7 +10,7 @@ import json
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,19 @@ if TYPE_CHECKING:
 
 SCHEMA_VERSION = 3
 _HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class PdfRecord:
+    """What reading one paper's PDF gave (status ok, empty, no_pdf or error)."""
+
+    paper_id: str
+    status: str
+    links: Sequence[CodeLink] = ()
+    mentions: dict[str, int] | None = None
+    pages: int | None = None
+    chars: int | None = None
+    detail: str | None = None
 
 
 def utcnow() -> datetime:
@@ -67,6 +80,7 @@ class Store:
         self, con: duckdb.DuckDBPyConnection | None, path: Path, read_only: bool, wait: float
     ) -> None:
         self._con = con
+        self._depth = 0
         self.path = path
         self.read_only = read_only
         self.wait = wait
@@ -96,7 +110,7 @@ class Store:
 
     def release(self) -> None:
         """Close the connection for now; the next access reconnects."""
-        if self._con is not None:
+        if self._con is not None and not self._depth:
             self._con.close()
             self._con = None
 
@@ -116,14 +130,26 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction; nested uses join the outer one (DuckDB has no savepoints)."""
         con = self.con
+        if self._depth:
+            self._depth += 1
+            try:
+                yield con
+            finally:
+                self._depth -= 1
+            return
         con.execute("BEGIN TRANSACTION")
+        self._depth = 1
         try:
             yield con
         except BaseException:
             con.execute("ROLLBACK")
             raise
-        con.execute("COMMIT")
+        else:
+            con.execute("COMMIT")
+        finally:
+            self._depth = 0
 
     # -- schema ------------------------------------------------------------------------------
 
@@ -165,15 +191,21 @@ class Store:
 
     def _upsert(
         self, table: str, frame: pd.DataFrame, keys: Sequence[str], keep: Sequence[str]
-    ) -> None:
-        """Insert rows; on key conflict update every column except keys and ``keep``."""
+    ) -> int:
+        """Insert rows; on key conflict update every column except keys and ``keep``.
+        Returns how many rows were new (an anti-join on the keys, not a table count)."""
         if frame.empty:
-            return
+            return 0
         cols = list(frame.columns)
         updates = [c for c in cols if c not in keys and c not in keep]
         name = f"_incoming_{table}"
         self.con.register(name, frame)
         try:
+            on = " AND ".join(f"t.{k} = i.{k}" for k in keys)
+            new = self.con.execute(
+                f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(keys)} FROM {name}) i "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {on})"
+            ).fetchall()[0][0]
             sql = (
                 f"INSERT INTO {table} ({', '.join(cols)}) "
                 f"SELECT {', '.join(cols)} FROM {name} "
@@ -186,6 +218,7 @@ class Store:
             self.con.execute(sql)
         finally:
             self.con.unregister(name)
+        return int(new)
 
     # -- papers and links --------------------------------------------------------------------
 
@@ -208,9 +241,7 @@ class Store:
         if not rows:
             return 0
         frame = pd.DataFrame(rows)
-        before = self.count("papers")
-        self._upsert("papers", frame, ["paper_id"], ["first_seen"])
-        return self.count("papers") - before
+        return self._upsert("papers", frame, ["paper_id"], ["first_seen"])
 
     def upsert_code_links(self, links: Iterable[CodeLink], now: datetime | None = None) -> int:
         now = now or utcnow()
@@ -232,8 +263,7 @@ class Store:
             }
         if not rows:
             return 0
-        before = self.count("code_links")
-        self._upsert(
+        new = self._upsert(
             "code_links",
             pd.DataFrame(list(rows.values())),
             ["paper_id", "url", "found_in"],
@@ -242,7 +272,7 @@ class Store:
         # Only the papers' own repositories are tracked for scanning; cited ones stay links.
         new_repos = {r["repo_id"] for r in rows.values() if r["repo_id"] and r["official"]}
         self.ensure_repos(new_repos)
-        return self.count("code_links") - before
+        return new
 
     def record_paper_text(
         self,
@@ -294,11 +324,37 @@ class Store:
         detail: str | None = None,
     ) -> int:
         """Everything one PDF gave, in one transaction; returns the number of new links."""
+        return self.record_pdfs(
+            [PdfRecord(paper_id, status, links, mentions, pages, chars, detail)]
+        )
+
+    def record_pdfs(self, records: Sequence[PdfRecord]) -> int:
+        """What a batch of PDFs gave, in one transaction and a few set-based statements."""
+        if not records:
+            return 0
+        ids = [r.paper_id for r in records]
         with self.transaction():
-            new = self.upsert_code_links(links)
-            if mentions is not None:
-                self.record_mentions(paper_id, mentions)
-            self.record_paper_text(paper_id, status, detail=detail, pages=pages, chars=chars)
+            new = self.upsert_code_links([link for r in records for link in r.links])
+            read = [r for r in records if r.mentions is not None]
+            if read:
+                self.con.execute(
+                    "DELETE FROM paper_mentions WHERE list_contains(?, paper_id)",
+                    [[r.paper_id for r in read]],
+                )
+                rows = [
+                    {"paper_id": r.paper_id, "framework": fw, "mentions": n}
+                    for r in read
+                    for fw, n in sorted((r.mentions or {}).items())
+                ]
+                if rows:
+                    self._upsert(
+                        "paper_mentions", pd.DataFrame(rows), ["paper_id", "framework"], []
+                    )
+            for r in records:
+                self.record_paper_text(
+                    r.paper_id, r.status, detail=r.detail, pages=r.pages, chars=r.chars
+                )
+        assert len(set(ids)) == len(ids), "a batch holds each paper once"
         return new
 
     def record_listing(
@@ -474,11 +530,62 @@ class Store:
     ) -> None:
         """Store what one repository fetch gave (metadata, then the scan) in one transaction,
         so a crash never leaves a repository marked ok without its scan."""
+        self.record_repos([(meta, scan)], ref, detector_version)
+
+    def record_repos(
+        self,
+        results: Sequence[tuple[RepoMeta, ScanResult | None]],
+        ref: str,
+        detector_version: str,
+    ) -> None:
+        """A batch of repository results in one transaction (evidence loaded set-based)."""
+        if not results:
+            return
+        evidence: list[dict[str, Any]] = []
+        labels: list[dict[str, Any]] = []
+        now = utcnow()
         with self.transaction():
-            self._write_meta(meta)
-            if scan is not None:
-                self._write_scan(meta.repo, ref, scan, detector_version)
-            self._schedule_retry(meta.repo.repo_id)
+            ids = [meta.repo.repo_id for meta, scan in results if scan is not None]
+            if ids:
+                self.con.execute("DELETE FROM repo_evidence WHERE list_contains(?, repo_id)", [ids])
+                self.con.execute(
+                    "DELETE FROM repo_frameworks WHERE list_contains(?, repo_id)", [ids]
+                )
+            for meta, scan in results:
+                self._write_meta(meta)
+                if scan is not None:
+                    self._write_scan(meta.repo, ref, scan)
+                    if scan.status in ("ok", "empty"):
+                        evidence += [
+                            {
+                                "repo_id": meta.repo.repo_id,
+                                "commit": scan.commit,
+                                "framework": e.framework,
+                                "kind": e.kind,
+                                "files": e.files,
+                                "occurrences": e.occurrences,
+                                "top_files": list(e.top_files),
+                            }
+                            for e in scan.evidence
+                        ]
+                        labels.append(
+                            {
+                                "repo_id": meta.repo.repo_id,
+                                "primary_fw": scan.primary,
+                                "frameworks": list(scan.frameworks),
+                                "confidence": scan.confidence,
+                                "reasons": "\n".join(scan.reasons),
+                                "detector_version": detector_version,
+                                "classified_at": now,
+                            }
+                        )
+                self._schedule_retry(meta.repo.repo_id)
+            if evidence:
+                self._upsert(
+                    "repo_evidence", pd.DataFrame(evidence), ["repo_id", "framework", "kind"], []
+                )
+            if labels:
+                self._upsert("repo_frameworks", pd.DataFrame(labels), ["repo_id"], [])
 
     def record_repo_meta(self, meta: RepoMeta) -> None:
         with self.transaction():
@@ -512,11 +619,8 @@ class Store:
             ],
         )
 
-    def _write_scan(
-        self, repo: RepoRef, ref: str, result: ScanResult, detector_version: str
-    ) -> None:
-        """A scan: status, evidence rows and the classification (inside a transaction)."""
-        now = utcnow()
+    def _write_scan(self, repo: RepoRef, ref: str, result: ScanResult) -> None:
+        """A scan's status and sizes on the repository row (inside a transaction)."""
         status = "ok" if result.status in ("ok", "empty") else result.status
         self.con.execute(
             """UPDATE repos SET status = ?, status_detail = ?, scanned_ref = ?,
@@ -532,42 +636,11 @@ class Store:
                 result.files_seen,
                 result.files_scanned,
                 result.bytes_scanned,
-                now,
+                utcnow(),
                 status,
                 repo.repo_id,
             ],
         )
-        self.con.execute("DELETE FROM repo_evidence WHERE repo_id = ?", [repo.repo_id])
-        self.con.execute("DELETE FROM repo_frameworks WHERE repo_id = ?", [repo.repo_id])
-        if status == "ok":
-            rows = [
-                {
-                    "repo_id": repo.repo_id,
-                    "commit": result.commit,
-                    "framework": e.framework,
-                    "kind": e.kind,
-                    "files": e.files,
-                    "occurrences": e.occurrences,
-                    "top_files": list(e.top_files),
-                }
-                for e in result.evidence
-            ]
-            if rows:
-                self._upsert(
-                    "repo_evidence", pd.DataFrame(rows), ["repo_id", "framework", "kind"], []
-                )
-            self.con.execute(
-                "INSERT INTO repo_frameworks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    repo.repo_id,
-                    result.primary,
-                    list(result.frameworks),
-                    result.confidence,
-                    "\n".join(result.reasons),
-                    detector_version,
-                    now,
-                ],
-            )
 
     def record_repo_failure(self, repo: RepoRef, status: str, detail: str) -> None:
         self.con.execute(
