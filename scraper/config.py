@@ -76,6 +76,7 @@ class Settings:
     db_path: Path = DEFAULT_DB
     reports_dir: Path = Path("reports")
     cache_dir: Path = Path("data") / "cache"
+    http_cache: bool = True  # keep small responses and revalidate them (ETag/Last-Modified)
     rewrite: tuple[tuple[str, str], ...] = ()
     allowed_hosts: frozenset[str] = DEFAULT_ALLOWED_HOSTS
     default_interval: float = 1.0
@@ -176,6 +177,8 @@ def _from_toml(base: Settings, data: dict[str, Any], path: Path) -> Settings:
         changes["reports_dir"] = Path(top["reports"])
     if "cache" in top:
         changes["cache_dir"] = Path(top["cache"])
+    if "http_cache" in top:
+        changes["http_cache"] = bool(top["http_cache"])
     net = data.get("network", {})
     if not isinstance(net, dict):
         raise ConfigError(f"{path}: [network] must be a table")

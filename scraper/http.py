@@ -32,6 +32,7 @@ import requests
 
 from scraper.config import ROBOTS_HOSTS, Settings
 from scraper.errors import FetchError, HostNotAllowed, NetworkError, RateLimited
+from scraper.httpcache import HttpCache
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,8 @@ class HttpClient:
         self._next_slot: dict[str, float] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
         self.requests_by_host: Counter[str] = Counter()
+        self.cache_hits: Counter[str] = Counter()  # answered 304 Not Modified from the cache
+        self.cache = HttpCache(settings.cache_dir / "http") if settings.http_cache else None
 
     def close(self) -> None:
         self._session.close()
@@ -194,12 +197,20 @@ class HttpClient:
         (terminal statuses, or retries exhausted), NetworkError (unreachable host),
         RateLimited (quota spent and waiting disallowed), HostNotAllowed.
         """
+        entry = self.cache.get(url) if self.cache is not None and not stream else None
+        if entry is not None:
+            headers = {**(headers or {}), **entry.validators()}
+            allow_status = (*allow_status, 304)
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             host = check_allowed(current, self.settings.allowed_hosts)
             if not self._robots_allow(current, host):
                 raise FetchError(current, None, "disallowed by the site's robots.txt")
             resp = self._request(current, host, headers, stream, allow_status)
+            if resp.status_code == 304 and entry is not None:
+                resp.close()
+                self.cache_hits[host] += 1
+                return entry.response()
             if resp.status_code in (301, 302, 303, 307, 308) and "location" in resp.headers:
                 target = urljoin(self.rewriter.apply(current), resp.headers["location"])
                 resp.close()
@@ -208,6 +219,8 @@ class HttpClient:
                     # never carry a caller's credentials to another host
                     headers = {k: v for k, v in headers.items() if k.lower() != "authorization"}
                 continue
+            if self.cache is not None and not stream and HttpCache.cacheable(resp):
+                self.cache.put(url, resp)
             return resp
         raise FetchError(url, None, f"more than {MAX_REDIRECTS} redirects")
 

@@ -226,11 +226,24 @@ class Pipeline:
     # -- stage 1b: aggregators -> more code links -------------------------------------------------
 
     def collect_links(
-        self, venue: str, year: int, name: str, report: RunReport, run_id: int
+        self,
+        venue: str,
+        year: int,
+        name: str,
+        report: RunReport,
+        run_id: int,
+        force: bool = False,
     ) -> None:
-        """Code links an aggregator records for the stored papers of a venue-year."""
+        """Code links an aggregator records for the stored papers of a venue-year (asked
+        again only while its answer changes, like a listing: see Store.listing_due)."""
         module = load_source(name)
         if venue not in module.VENUES or year not in module.years(venue):
+            return
+        state_key = f"{name}:links"  # apart from the same source's paper listing
+        if not force and not self.store.listing_due(
+            venue, year, state_key, self.client.settings.relist_days
+        ):
+            report.counts["links_current"] += 1
             return
         papers = self.store.papers_of({(venue, year)})
         if not papers:
@@ -252,6 +265,8 @@ class Pipeline:
         except FetchError as exc:
             if exc.status == 404:  # the aggregator has nothing for this venue-year
                 report.counts[f"links_{name}_absent"] += 1
+                with self.store.transaction():
+                    self.store.record_listed(venue, year, state_key, 0)
                 return
             self.store.add_failure(run_id, f"links:{name}", f"{venue}:{year}", str(exc))
             report.counts["items_failed"] += 1
@@ -276,6 +291,7 @@ class Pipeline:
             )
         with self.store.transaction():
             self.store.upsert_code_links(links)
+            self.store.record_listed(venue, year, state_key, len(records))
         report.counts[f"links_{name}"] += sum(1 for link in links if link.repo)
 
     # -- stage 2: PDFs -> code links -------------------------------------------------------------
@@ -449,7 +465,7 @@ def run(
         aggregators = [source] if aggregator_only else ([] if source else list(aggregators))
         for year in listed:
             for name in aggregators:
-                pipe.collect_links(venue, year, name, report, run_id)
+                pipe.collect_links(venue, year, name, report, run_id, force=refresh)
         read_pdfs = chosen is None or "aggregator" not in getattr(chosen, "KIND", "venue")
         for year in listed if read_pdfs else []:
             if report.stopped:

@@ -64,6 +64,12 @@ socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
 socket.getaddrinfo = _guarded_getaddrinfo
 
 
+@pytest.fixture(autouse=True)
+def _work_in_tmp(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs in its own directory: default paths (data/, reports/) land there."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture(scope="session")
 def demo_web() -> Iterator[Any]:
     """The demo fixture web, served on 127.0.0.1 for the whole session."""

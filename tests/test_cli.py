@@ -207,8 +207,20 @@ def test_run_restricted_to_one_source_lists_and_scans_from_it_alone(tmp_path, de
     cfg.write_text("[network]\ninterval = 0\nretries = 0\n[run]\nvenue_sizes = false\n")
     env = {"FWCENSUS_REWRITE": demo_web.rewrite_map()}
     db = tmp_path / "x.duckdb"
-    result = invoke("--config", str(cfg), "--db", str(db), "run", "--venue", "iccv",
-                    "--years", "2023", "--source", "paperlists", env=env)
+    result = invoke(
+        "--config",
+        str(cfg),
+        "--db",
+        str(db),
+        "run",
+        "--venue",
+        "iccv",
+        "--years",
+        "2023",
+        "--source",
+        "paperlists",
+        env=env,
+    )
     assert result.exit_code == 0, result.output
     with Store.open(db, read_only=True) as store:
         assert store.count("papers") == 12
@@ -231,6 +243,8 @@ def test_papers_listed_by_two_sources_are_merged_with_provenance(tmp_path, demo_
     assert invoke(*base, "--source", "paperlists", env=env).exit_code == 0
     with Store.open(db, read_only=True) as store:
         assert store.count("papers") == 12  # not 24
-        prov = store.query("SELECT source, matched_by, count(*) AS n FROM paper_sources "
-                           "GROUP BY ALL ORDER BY source")
+        prov = store.query(
+            "SELECT source, matched_by, count(*) AS n FROM paper_sources "
+            "GROUP BY ALL ORDER BY source"
+        )
     assert prov.values.tolist() == [["cvf", "self", 12], ["paperlists", "title-exact", 12]]

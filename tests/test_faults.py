@@ -35,12 +35,14 @@ def snapshot(store: Store) -> dict[str, list]:
         "repo_frameworks": "repo_id, primary_fw, frameworks",
         "paper_texts": "paper_id, status",
     }
-    return {t: store.con.execute(f"SELECT {c} FROM {t} ORDER BY ALL").fetchall()
-            for t, c in cols.items()}
+    return {
+        t: store.con.execute(f"SELECT {c} FROM {t} ORDER BY ALL").fetchall()
+        for t, c in cols.items()
+    }
 
 
 def test_a_faulty_web_is_survived_recorded_and_caught_up(tmp_path, web):
-    cvpr, iccv = items("cvpr", 2022), items("iccv", 2023)
+    cvpr = items("cvpr", 2022)
     pdf = lambda p: f"/cvf{p.prefix}/papers/{p.stem}.pdf"  # noqa: E731
     api = lambda p: f"/api/repos/{world.DEMO_ORG}/{p.repo}"  # noqa: E731
     tar = lambda p: f"/codeload/{world.DEMO_ORG}/{p.repo}/tar.gz/HEAD"  # noqa: E731
@@ -49,8 +51,9 @@ def test_a_faulty_web_is_survived_recorded_and_caught_up(tmp_path, web):
         pdf(cvpr[1]): Fault(kind="reset", times=5),  # connection resets
         pdf(cvpr[2]): Fault(429, times=1, headers={"Retry-After": "0"}),  # recovers on retry
         pdf(cvpr[3]): Fault(kind="slow", delay=1.5, times=5),  # slower than the read timeout
-        api(cvpr[4]): Fault(403, times=1, headers={"X-RateLimit-Remaining": "0",
-                                                   "X-RateLimit-Reset": "1"}),  # waits, recovers
+        api(cvpr[4]): Fault(
+            403, times=1, headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "1"}
+        ),  # waits, recovers
         api(cvpr[5]): Fault(502, times=5),
         tar(cvpr[6]): Fault(kind="truncate", times=5),  # truncated gzip body
         tar(cvpr[7]): Fault(kind="reset", times=5),
@@ -70,19 +73,23 @@ def test_a_faulty_web_is_survived_recorded_and_caught_up(tmp_path, web):
         assert store.query("SELECT count(*) AS n FROM papers WHERE venue = 'iccv'").n[0] == 0
 
         assert first.status == "partial"
-        failures = store.query("SELECT stage, item, reason FROM failures WHERE run_id = ?",
-                               [first.counts["run_id"]])
-        reasons = dict(zip(failures.item.str.rsplit("/", n=1).str[-1], failures.reason,
-                           strict=False))
+        failures = store.query(
+            "SELECT stage, item, reason FROM failures WHERE run_id = ?", [first.counts["run_id"]]
+        )
+        reasons = dict(
+            zip(failures.item.str.rsplit("/", n=1).str[-1], failures.reason, strict=False)
+        )
         assert len(failures) >= 6
         assert any("HTTP 500" in r for r in reasons.values())
         assert any("connection failed" in r or "timed out" in r for r in reasons.values())
         assert store.count("papers") == 28  # every paper listed once, nothing duplicated
-        texts = dict(store.con.execute(
-            "SELECT status, count(*) FROM paper_texts GROUP BY ALL").fetchall())
+        texts = dict(
+            store.con.execute("SELECT status, count(*) FROM paper_texts GROUP BY ALL").fetchall()
+        )
         assert texts["ok"] == 25 and texts["error"] == 3  # the 429 one recovered
-        statuses = dict(store.con.execute(
-            "SELECT status, count(*) FROM repos GROUP BY ALL").fetchall())
+        statuses = dict(
+            store.con.execute("SELECT status, count(*) FROM repos GROUP BY ALL").fetchall()
+        )
         assert statuses.get("error", 0) >= 3  # 502 API, truncated and reset tarballs
 
         # the web heals; the next run retries exactly what failed and catches up

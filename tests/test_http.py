@@ -249,3 +249,27 @@ def test_caller_credentials_are_dropped_on_a_cross_host_redirect(web):
     client = make_client(web)
     client.get("https://openaccess.thecvf.com/hop", headers={"Authorization": "Bearer x"})
     assert "Authorization" not in web.headers_seen["/api/repos/a/b"]
+
+
+def test_cache_revalidates_with_etag_and_serves_304s_from_disk(web, tmp_path):
+    clock = FakeClock()
+    settings = Settings(
+        rewrite=web.rewrite_pairs(),
+        default_interval=0.0,
+        host_intervals={},
+        http_cache=True,
+        cache_dir=tmp_path / "cache",
+        github_token="ghp_TOK",
+    )
+    first = HttpClient(settings, sleep=clock.sleep, clock=clock.time)
+    assert first.get("https://api.github.com/repos/a/b").json() == {"full_name": "a/b"}
+    second = HttpClient(settings, sleep=clock.sleep, clock=clock.time)
+    resp = second.get("https://api.github.com/repos/a/b")
+    assert resp.status_code == 200 and resp.json() == {"full_name": "a/b"}
+    assert second.cache_hits["api.github.com"] == 1 and web.not_modified == 1
+    assert web.headers_seen["/api/repos/a/b"]["If-None-Match"].startswith('"')
+    # a changed resource is downloaded again and replaces the cached copy
+    web.resources["/api/repos/a/b"] = Resource(b'{"full_name": "a/c"}', "application/json")
+    assert second.get("https://api.github.com/repos/a/b").json() == {"full_name": "a/c"}
+    stored = b"".join(p.read_bytes() for p in (tmp_path / "cache").rglob("*") if p.is_file())
+    assert b"ghp_TOK" not in stored and b"a/c" in stored

@@ -101,3 +101,25 @@ def test_spent_github_quota_stops_the_run_resumably(tmp_path, web):
         with client_for(web) as client:
             again = jobs.run(store, client, "iccv", [2021], sizes=sizes)
         assert again.status == "ok" and again.counts["repos_scanned"] == 8
+
+
+def test_rerunning_an_unchanged_venue_year_costs_304s_then_nothing(tmp_path, web):
+    settings = web.settings(http_cache=True, cache_dir=tmp_path / "cache")
+    sizes = world.venue_sizes()
+    with Store.open(tmp_path / "db.duckdb") as store:
+        with HttpClient(settings) as client:
+            jobs.run(store, client, "cvpr", [2021], sizes=sizes)
+        web.hits.clear()
+        with HttpClient(settings) as client:  # a new process: only the disk cache is shared
+            second = jobs.run(store, client, "cvpr", [2021], sizes=sizes)
+            requests, hits = dict(client.requests_by_host), dict(client.cache_hits)
+        # the list is confirmed once (it is not yet known to be stable): every listing page
+        # and the aggregator file come back 304 Not Modified, nothing is downloaded again
+        listing = requests["openaccess.thecvf.com"] - 1  # robots.txt is fetched per process
+        assert hits["openaccess.thecvf.com"] == listing == 4  # day=all, base, two day pages
+        assert set(requests) <= {"openaccess.thecvf.com", "raw.githubusercontent.com"}
+        assert second.counts["pdfs_read"] == 0 and second.counts["repos_scanned"] == 0
+        with HttpClient(settings) as client:  # stable now: no request at all
+            third = jobs.run(store, client, "cvpr", [2021], sizes=sizes)
+            assert sum(client.requests_by_host.values()) == 0
+        assert third.counts["listings_current"] == 1

@@ -6,6 +6,8 @@ inject faults per path for tests: a status (with headers) for the first N reques
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import socket
 import threading
 import time
@@ -60,6 +62,7 @@ class FixtureWeb:
         self.faults: dict[str, Fault] = {}
         self.hits: Counter[str] = Counter()
         self.headers_seen: dict[str, dict[str, str]] = {}  # path -> headers of the last request
+        self.not_modified = 0  # 304 answers given
         self.latency = 0.0  # seconds added to every response (to look like a real network)
         self._lock = threading.Lock()
         web = self
@@ -99,6 +102,7 @@ class FixtureWeb:
             "backoff": 0.01,
             "aggregators": ("paperlists",),
             "retry_backoff": 0.0,
+            "http_cache": False,
         }
         values.update(overrides)
         return Settings(**values)
@@ -154,6 +158,14 @@ class FixtureWeb:
         if res is None:
             self._send(handler, Resource(b"Not Found", "text/plain", 404))
             return
+        etag = '"' + hashlib.sha1(res.body).hexdigest() + '"'
+        if res.status == 200 and handler.headers.get("If-None-Match") == etag:
+            with self._lock:
+                self.not_modified += 1
+            self._send(handler, Resource(b"", res.content_type, 304, {"ETag": etag}))
+            return
+        if res.status == 200 and "pdf" not in res.content_type:
+            res = Resource(res.body, res.content_type, 200, {**res.headers, "ETag": etag})
         self._send(handler, res)
 
     @staticmethod
@@ -164,7 +176,5 @@ class FixtureWeb:
         for key, value in res.headers.items():
             handler.send_header(key, value)
         handler.end_headers()
-        try:
-            handler.wfile.write(res.body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (a timeout test): nothing to report
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            handler.wfile.write(res.body)  # the client may have given up (a timeout test)

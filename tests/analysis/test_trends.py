@@ -113,8 +113,9 @@ def test_a_paper_with_two_repos_counts_once(db: duckdb.DuckDBPyConnection, tools
     pid = db.execute("SELECT paper_id FROM papers").fetchone()[0]
     # a second official repository of the same paper, also PyTorch
     db.execute(
-        "INSERT INTO code_links VALUES ($p, 'https://github.com/x/y', 'pdf', 'github:x/y', TRUE,"
-        " NULL, now(), now())",
+        "INSERT INTO code_links (paper_id, url, found_in, repo_id, official, rejected, "
+        "first_seen, last_seen) VALUES ($p, 'https://github.com/x/y', 'pdf', 'github:x/y', "
+        "TRUE, NULL, now(), now())",
         {"p": pid},
     )
     db.execute(
