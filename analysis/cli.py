@@ -26,6 +26,7 @@ from scraper.errors import ConfigError, FwcensusError, StoreLocked
 
 T = TypeVar("T")
 DEMO_DB = Path("data") / "demo.duckdb"
+READER_WAIT = 120.0  # seconds a reading command waits while a run holds the database
 DEMO_REPORTS = Path("reports") / "demo"
 
 
@@ -318,7 +319,8 @@ def scan(ctx: Ctx, targets: tuple[str, ...], as_json: bool) -> None:
 def _open_reader(settings: Settings) -> Any:
     from scraper.store import Store
 
-    return Store.open(settings.db_path, read_only=True)
+    # a running writer releases the file every few seconds: wait for a turn
+    return Store.open(settings.db_path, read_only=True, wait=READER_WAIT)
 
 
 @cli.command()
@@ -371,16 +373,33 @@ def sql(ctx: Ctx, query: str, fmt: str) -> None:
 
 
 STATUS_SQL = """
+WITH repo_state AS (
+    SELECT r.*,
+           CASE
+             WHEN r.status = 'pending' THEN 'due'
+             WHEN r.status = 'error' AND r.attempts >= $max_attempts THEN 'given_up'
+             WHEN r.status = 'error' AND coalesce(r.next_attempt_at, now()::TIMESTAMP)
+                  <= now()::TIMESTAMP THEN 'due'
+             WHEN r.status = 'error' THEN 'failed'
+             WHEN r.status = 'ok' AND $rescan AND r.scanned_at < $cutoff THEN 'due'
+             WHEN r.status = 'ok' THEN 'ok'
+             ELSE 'unavailable'  -- not_found, private, blocked, too_large, unsupported
+           END AS state
+    FROM repos r
+)
 SELECT p.venue, p.year, count(DISTINCT p.paper_id) AS papers,
        count(DISTINCT t.paper_id) FILTER (WHERE t.status = 'ok') AS pdfs_read,
+       count(DISTINCT t.paper_id) FILTER (WHERE t.status = 'error') AS pdfs_failed,
        count(DISTINCT c.paper_id) AS with_link,
-       count(DISTINCT r.repo_id) FILTER (WHERE r.status = 'ok') AS repos_ok,
-       count(DISTINCT r.repo_id) FILTER (WHERE r.status = 'pending') AS repos_pending,
-       count(DISTINCT r.repo_id) FILTER (WHERE r.status NOT IN ('ok', 'pending')) AS repos_failed
+       count(DISTINCT r.repo_id) FILTER (WHERE r.state = 'ok') AS repos_ok,
+       count(DISTINCT r.repo_id) FILTER (WHERE r.state = 'due') AS repos_due,
+       count(DISTINCT r.repo_id) FILTER (WHERE r.state IN ('failed', 'given_up'))
+           AS repos_failed,
+       count(DISTINCT r.repo_id) FILTER (WHERE r.state = 'unavailable') AS repos_unavailable
 FROM papers p
 LEFT JOIN paper_texts t ON t.paper_id = p.paper_id
 LEFT JOIN code_links c ON c.paper_id = p.paper_id AND c.rejected IS NULL AND c.official
-LEFT JOIN repos r ON r.repo_id = c.repo_id
+LEFT JOIN repo_state r ON r.repo_id = c.repo_id
 GROUP BY ALL ORDER BY p.venue, p.year
 """
 
@@ -388,9 +407,22 @@ GROUP BY ALL ORDER BY p.venue, p.year
 @cli.command()
 @pass_ctx
 def status(ctx: Ctx) -> None:
-    """Per venue-year: papers, PDFs read, links, repositories ok/pending/failed; the last runs."""
+    """Per venue-year: papers, PDFs read/failed, links, repositories ok / due / failed /
+    unavailable (not found, private, too large); then the last runs and their outcome."""
     with _open_reader(ctx.settings) as store:
-        per_year = store.query(STATUS_SQL)
+        from datetime import timedelta
+
+        from scraper.store import utcnow
+
+        rescan = ctx.settings.rescan_days
+        per_year = store.con.execute(
+            STATUS_SQL,
+            {
+                "max_attempts": ctx.settings.max_attempts,
+                "rescan": rescan is not None,
+                "cutoff": utcnow() - timedelta(days=rescan or 0),
+            },
+        ).df()
         runs = store.query(
             "SELECT run_id, command, status, started_at, ended_at, counts, error FROM runs "
             "ORDER BY run_id DESC LIMIT 5"

@@ -144,7 +144,8 @@ class Batch(Generic[T]):
             self.write(self.items)
             self.items = []
         self.since = time.monotonic()
-        self.store.release_if_held(RELEASE_SECONDS)
+        # between writes the run only waits on the network: let readers in meanwhile
+        self.store.release()
 
     def __enter__(self) -> Batch[T]:
         return self
@@ -220,6 +221,7 @@ class Pipeline:
         report.counts["papers_listed"] += len(papers)
         page_links = page_code_links(papers, module.NAME)
         report.counts["papers_new"] += self.store.record_listing(papers, page_links, module.NAME)
+        self.store.release()
         report.counts["code_links"] += sum(1 for link in page_links if link.repo)
         return True
 
@@ -292,6 +294,7 @@ class Pipeline:
         with self.store.transaction():
             self.store.upsert_code_links(links)
             self.store.record_listed(venue, year, state_key, len(records))
+        self.store.release()
         report.counts[f"links_{name}"] += sum(1 for link in links if link.repo)
 
     # -- stage 2: PDFs -> code links -------------------------------------------------------------

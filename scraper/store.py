@@ -106,6 +106,11 @@ class Store:
         store = cls(_connect(path, read_only, wait), path, read_only, max(wait, 600.0))
         if not read_only:
             store.migrate()
+        elif store.schema_version() < SCHEMA_VERSION:
+            # written by an older fwcensus: upgrade it once (briefly as a writer), then read
+            store.close()
+            cls.open(path, wait=wait).close()
+            store = cls(_connect(path, True, wait), path, True, max(wait, 600.0))
         return store
 
     def release(self) -> None:

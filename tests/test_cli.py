@@ -248,3 +248,27 @@ def test_papers_listed_by_two_sources_are_merged_with_provenance(tmp_path, demo_
             "GROUP BY ALL ORDER BY source"
         )
     assert prov.values.tolist() == [["cvf", "self", 12], ["paperlists", "title-exact", 12]]
+
+
+def test_status_shows_due_and_failed_repositories(tmp_path):
+    from scraper.models import CodeLink, Paper, RepoRef
+
+    db = tmp_path / "s.duckdb"
+    with Store.open(db) as store:
+        papers = [Paper("cvpr", 2023, f"p{i}", f"T{i}", source="cvf") for i in range(3)]
+        store.upsert_papers(papers)
+        store.upsert_code_links(
+            [
+                CodeLink(
+                    p.paper_id, f"https://github.com/o/r{i}", "pdf", RepoRef("github", "o", f"r{i}")
+                )
+                for i, p in enumerate(papers)
+            ]
+        )
+        store.record_repo_failure(RepoRef("github", "o", "r1"), "error", "HTTP 502")
+        store.record_repo_failure(RepoRef("github", "o", "r2"), "not_found", "gone")
+    out = invoke("--db", str(db), "status").output
+    header, row = out.splitlines()[1:3]
+    values = dict(zip(header.split(), row.split(), strict=True))
+    assert values["repos_due"] == "1" and values["repos_failed"] == "1"
+    assert values["repos_unavailable"] == "1" and values["papers"] == "3"

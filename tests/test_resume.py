@@ -129,3 +129,40 @@ def test_run_with_no_arguments_does_only_what_is_due(tmp_path, demo_web):
     assert len(runs) == 6  # two tracks x three runs
     assert '"listings_current": 1' in runs[4] and '"listings_current": 1' in runs[5]
     assert '"pdfs_read"' not in runs[4] and '"repos_scanned"' not in runs[4]
+
+
+def test_one_writer_while_readers_keep_working(tmp_path, slow_web):
+    db = tmp_path / "w.duckdb"
+    writer = fwcensus(tmp_path, slow_web, db)
+    env = {**os.environ, "FWCENSUS_DB": str(db)}
+    cli = [sys.executable, "-c", "from analysis.cli import main; main()"]
+    try:
+        deadline = time.monotonic() + 60
+        while not db.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert writer.poll() is None, "the run ended before the test could overlap it"
+        second = subprocess.run(
+            [*cli, "--config", str(tmp_path / "fwcensus.toml"), "run"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 75
+        assert "another fwcensus run" in second.stderr
+        counts = []
+        for _ in range(3):
+            reader = subprocess.run(
+                [*cli, "sql", "--format", "csv", "SELECT count(*) AS n FROM papers"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert reader.returncode == 0, reader.stderr
+            counts.append(int(reader.stdout.splitlines()[1]))
+        assert counts == sorted(counts)  # a consistent, growing view while the run goes on
+    finally:
+        _, err = writer.communicate(timeout=300)
+    assert writer.returncode == 0, err

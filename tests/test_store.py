@@ -178,3 +178,12 @@ def test_listing_is_due_until_stable(tmp_path):
         assert not store.listing_due("cvpr", 2019, "cvf", 30)  # same twice: stable
         store.record_listed("cvpr", 2019, "cvf", 1300)
         assert store.listing_due("cvpr", 2019, "cvf", 30)  # changed: watch it again
+
+
+def test_an_older_database_is_upgraded_when_first_read(tmp_path):
+    path = tmp_path / "f.duckdb"
+    with Store.open(path) as store:
+        store.con.execute("DELETE FROM schema_version WHERE version = ?", [SCHEMA_VERSION])
+        assert store.schema_version() == SCHEMA_VERSION - 1
+    with Store.open(path, read_only=True) as store:
+        assert store.schema_version() == SCHEMA_VERSION
