@@ -106,6 +106,9 @@ class Settings:
     rescan_days: float | None = 180.0  # rescan repositories scanned longer ago (None: never)
     relist_days: float = 30.0  # re-list recent venue-years whose last listing is older
     tracks: tuple[tuple[str, tuple[int, ...]], ...] = ()  # [[track]] venue-years to keep current
+    # also scan each repository as of its paper's conference (one commits request per repo,
+    # and a second tarball only when the code changed since)
+    publication_snapshots: bool = True
     # expected venue sizes for the sanity check (None: no check)
     venue_sizes: Path | None = Path(__file__).resolve().parents[1] / "data" / "venue_sizes.toml"
 
@@ -213,6 +216,8 @@ def _from_toml(base: Settings, data: dict[str, Any], path: Path) -> Settings:
     run = data.get("run", {})
     if "aggregators" in run:
         changes["aggregators"] = tuple(str(a) for a in run["aggregators"])
+    if "publication_snapshots" in run:
+        changes["publication_snapshots"] = bool(run["publication_snapshots"])
     if "venue_sizes" in run:
         value = run["venue_sizes"]
         changes["venue_sizes"] = None if value is False else Path(str(value))

@@ -7,6 +7,7 @@ from typing import Any
 
 import requests
 
+from scraper.errors import FetchError
 from scraper.http import HttpClient
 from scraper.models import RepoMeta, RepoRef
 
@@ -67,4 +68,21 @@ def open_tarball(client: HttpClient, repo: RepoRef, ref: str = "HEAD") -> reques
     return resp
 
 
-__all__ = ["fetch_repo_meta", "open_tarball", "parse_repo_json"]
+def commit_before(client: HttpClient, repo: RepoRef, until: str) -> tuple[str, str] | None:
+    """(sha, committer date) of the newest commit on the default branch at or before ``until``
+    (ISO 8601, e.g. ``2023-06-22T23:59:59Z``); None when the repository has no commit that old
+    (it was created after). One request."""
+    url = f"{API_BASE}/repos/{repo.owner}/{repo.name}/commits?until={until}&per_page=1"
+    resp = client.get(url, headers=API_HEADERS, allow_status=(409,))  # 409: empty repository
+    if resp.status_code == 409:
+        return None
+    try:
+        data = resp.json()
+    except (json.JSONDecodeError, requests.JSONDecodeError):
+        raise FetchError(url, resp.status_code, "GitHub API answered non-JSON") from None
+    if not isinstance(data, list):
+        raise FetchError(url, resp.status_code, "GitHub API answered without a commit list")
+    if not data:
+        return None
+    first = data[0]
+    return str(first["sha"]), str(first.get("commit", {}).get("committer", {}).get("date", ""))

@@ -8,6 +8,7 @@ each host polite); all database writes happen on the calling thread.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,9 +26,9 @@ from scraper.matching import match_records
 from scraper.mentions import count_mentions
 from scraper.models import CodeLink, Paper, RepoMeta, RepoRef
 from scraper.pdf import PdfError, extract_pages
-from scraper.reference import VenueSizes, load_venue_sizes
+from scraper.reference import VenueSizes, load_venue_dates, load_venue_sizes
 from scraper.sources import lists_papers, load_source, source_for
-from scraper.store import PdfRecord, Store
+from scraper.store import PdfRecord, Store, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,9 @@ class Pipeline:
         self.sizes = sizes
         # the alias table's version goes with the detector's: a changed table re-labels
         self.detector_version = DETECTOR_VERSION
+        self.dates = load_venue_dates()
+        self._labels: dict[str, tuple[str | None, list[str], float | None]] = {}
+        self._label_lock = threading.Lock()
         store.retry_backoff = client.settings.retry_backoff
         store.max_attempts = client.settings.max_attempts
         self.store = store
@@ -360,6 +364,40 @@ class Pipeline:
             return True
         return False
 
+    # -- stage 4: the same repositories as of publication ----------------------------------------
+
+    def store_label(self, repo_id: str) -> tuple[str | None, list[str], float | None] | None:
+        with self._label_lock:
+            return self._labels.get(repo_id)
+
+    def scan_snapshots(
+        self, venue: str, years: Sequence[int], report: RunReport, run_id: int
+    ) -> None:
+        due = self.store.snapshots_due(venue, years)
+        tasks = []
+        for repo, year, full_name, head in due:
+            fetch_as = repo
+            if full_name and full_name.count("/") == 1:
+                fetch_as = RepoRef(repo.host, *full_name.split("/"))
+            tasks.append(SnapshotTask(repo, venue, year, fetch_as, head))
+            label = self.store.head_label(repo.repo_id)
+            if label is not None:
+                self._labels[repo.repo_id] = label
+        self.store.release()
+        results = bounded_map(lambda t: _snapshot(self, t), tasks, self.workers)
+        with Batch(self.store.record_snapshots, self.store) as batch:
+            for task, row, exc in self.progress(results, "as of publication", len(tasks)):
+                if exc is None and row is not None:
+                    batch.add(row)
+                    report.counts[f"snapshots_{row['status']}"] += 1
+                elif isinstance(exc, FwcensusError):
+                    self.store.add_failure(run_id, "snapshot", task.repo.repo_id, str(exc))
+                    report.counts["items_failed"] += 1
+                    if isinstance(exc, RateLimited | NetworkError) and self._host_down(exc, report):
+                        return
+                elif exc is not None:
+                    raise exc
+
     # -- stage 3: repositories ----------------------------------------------------------------
 
     def _scan_repo(self, repo: RepoRef) -> tuple[RepoMeta, ScanResult | None]:
@@ -425,6 +463,60 @@ class Pipeline:
                     raise exc
 
 
+@dataclass(frozen=True)
+class SnapshotTask:
+    repo: RepoRef
+    venue: str
+    year: int
+    fetch_as: RepoRef  # the current name (after renames)
+    head_commit: str | None
+
+
+def _snapshot(pipe: Pipeline, task: SnapshotTask) -> dict[str, Any]:
+    """Scan a repository as of its paper's conference: one commits request, and a tarball
+    only when that commit is not the HEAD commit already scanned."""
+    as_of, exact = pipe.dates.end(task.venue, task.year)
+    row: dict[str, Any] = {
+        "repo_id": task.repo.repo_id,
+        "venue": task.venue,
+        "year": task.year,
+        "as_of": as_of,
+        "as_of_exact": exact,
+        "status": "ok",
+        "status_detail": None,
+        "commit": None,
+        "commit_date": None,
+        "primary_fw": None,
+        "frameworks": [],
+        "confidence": None,
+        "detector_version": pipe.detector_version,
+        "scanned_at": utcnow(),
+    }
+    found = github.commit_before(pipe.client, task.fetch_as, f"{as_of.isoformat()}T23:59:59Z")
+    if found is None:
+        row.update(status="created_after", status_detail=f"no commit on or before {as_of}")
+        return row
+    row["commit"], row["commit_date"] = found
+    if found[0] == task.head_commit:
+        label = pipe.store_label(task.repo.repo_id)
+        if label is not None:
+            row["primary_fw"], row["frameworks"], row["confidence"] = label
+            row["status_detail"] = "same commit as HEAD"
+            return row
+    resp = github.open_tarball(pipe.client, task.fetch_as, found[0])
+    try:
+        scan = scan_tar_stream(resp.raw, pipe.limits, strip_top=True)
+    finally:
+        resp.close()
+    if scan.status not in ("ok", "empty"):
+        row.update(status=scan.status, status_detail=scan.detail)
+        return row
+    row.update(
+        primary_fw=scan.primary, frameworks=list(scan.frameworks), confidence=scan.confidence
+    )
+    return row
+
+
 def run(
     store: Store,
     client: HttpClient,
@@ -476,6 +568,8 @@ def run(
             pipe.read_pdfs(venue, year, report, run_id, limit)
         if not report.stopped:
             pipe.scan_repos(report, run_id, venue, years)
+        if not report.stopped and client.settings.publication_snapshots:
+            pipe.scan_snapshots(venue, years, report, run_id)
     except BaseException as exc:
         store.finish_run(run_id, "failed", dict(report.counts), error=str(exc) or repr(exc))
         raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from scraper.errors import ConfigError
@@ -56,3 +57,43 @@ def load_venue_sizes(path: Path = VENUE_SIZES) -> VenueSizes:
                 raise ConfigError(f"{path}: [{venue}] {year} = {count!r}: use YEAR = COUNT")
             sizes[(venue, int(year))] = count
     return VenueSizes(sizes, float(data.get("min_ratio", 0.8)), float(data.get("max_ratio", 1.25)))
+
+
+VENUE_DATES = DATA_DIR / "venue_dates.toml"
+
+
+@dataclass(frozen=True)
+class VenueDates:
+    """Last day of each conference (for scans "as of publication")."""
+
+    dates: dict[tuple[str, int], date] = field(default_factory=dict)
+    defaults: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def end(self, venue: str, year: int) -> tuple[date, bool]:
+        """(date, exact). Unknown venue-years fall back to the venue's usual month-day, or the
+        end of the year; ``exact`` is False then."""
+        if (venue, year) in self.dates:
+            return self.dates[(venue, year)], True
+        month, day = self.defaults.get(venue, (12, 31))
+        return date(year, month, day), False
+
+
+def load_venue_dates(path: Path = VENUE_DATES) -> VenueDates:
+    try:
+        data = tomllib.loads(path.read_text())
+    except FileNotFoundError:
+        return VenueDates()
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from exc
+    dates: dict[tuple[str, int], date] = {}
+    defaults: dict[str, tuple[int, int]] = {}
+    for venue, table in data.items():
+        for key, value in table.items():
+            if key == "default":
+                month, _, day = str(value).partition("-")
+                defaults[venue] = (int(month), int(day))
+            elif isinstance(value, date) and str(key).isdigit():
+                dates[(venue, int(key))] = value
+            else:
+                raise ConfigError(f"{path}: [{venue}] {key} = {value!r}: use YEAR = YYYY-MM-DD")
+    return VenueDates(dates, defaults)

@@ -154,3 +154,23 @@ CREATE TABLE IF NOT EXISTS source_state (
     stable     INTEGER NOT NULL,         -- consecutive listings with the same number of papers
     PRIMARY KEY (venue, year, source)
 );
+
+-- A repository scanned as of a paper's publication (its last commit on or before the end of
+-- the conference), beside the HEAD scan in repo_frameworks: did the paper's code switch?
+CREATE TABLE IF NOT EXISTS repo_snapshots (
+    repo_id          VARCHAR NOT NULL,
+    venue            VARCHAR NOT NULL,
+    year             INTEGER NOT NULL,
+    as_of            DATE NOT NULL,          -- last day of the conference (approximate if marked)
+    as_of_exact      BOOLEAN NOT NULL,
+    status           VARCHAR NOT NULL,       -- ok, created_after (no commit that old), error
+    status_detail    VARCHAR,
+    commit           VARCHAR,
+    commit_date      VARCHAR,
+    primary_fw       VARCHAR,
+    frameworks       VARCHAR[],
+    confidence       DOUBLE,
+    detector_version VARCHAR,
+    scanned_at       TIMESTAMP NOT NULL,
+    PRIMARY KEY (repo_id, venue, year)
+);

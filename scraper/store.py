@@ -592,6 +592,39 @@ class Store:
             if labels:
                 self._upsert("repo_frameworks", pd.DataFrame(labels), ["repo_id"], [])
 
+    def snapshots_due(
+        self, venue: str, years: Sequence[int]
+    ) -> list[tuple[RepoRef, int, str | None, str | None]]:
+        """(repo, year, its current full name, HEAD commit) for scanned repositories linked
+        officially from the venue's papers that have no publication snapshot for that year."""
+        rows = self.con.execute(
+            "SELECT DISTINCT r.host, r.owner, r.name, p.year, r.full_name, r.scanned_commit "
+            "FROM repos r "
+            "JOIN code_links c ON c.repo_id = r.repo_id AND c.rejected IS NULL AND c.official "
+            "JOIN papers p ON p.paper_id = c.paper_id "
+            "WHERE r.status = 'ok' AND p.venue = ? AND list_contains(?, p.year) "
+            "AND NOT EXISTS (SELECT 1 FROM repo_snapshots s WHERE s.repo_id = r.repo_id "
+            "                AND s.venue = p.venue AND s.year = p.year AND s.status <> 'error') "
+            "ORDER BY 1, 2, 3, 4",
+            [venue, list(years)],
+        ).fetchall()
+        return [(RepoRef(h, o, n), y, full, head) for h, o, n, y, full, head in rows]
+
+    def record_snapshots(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Publication snapshots (dicts with the repo_snapshots columns), set-based."""
+        if rows:
+            with self.transaction():
+                self._upsert(
+                    "repo_snapshots", pd.DataFrame(list(rows)), ["repo_id", "venue", "year"], []
+                )
+
+    def head_label(self, repo_id: str) -> tuple[str | None, list[str], float | None] | None:
+        rows = self.con.execute(
+            "SELECT primary_fw, frameworks, confidence FROM repo_frameworks WHERE repo_id = ?",
+            [repo_id],
+        ).fetchall()
+        return (rows[0][0], list(rows[0][1]), rows[0][2]) if rows else None
+
     def record_repo_meta(self, meta: RepoMeta) -> None:
         with self.transaction():
             self._write_meta(meta)

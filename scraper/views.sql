@@ -115,3 +115,38 @@ SELECT u.venue, u.year, u.framework, 'M' AS denominator, u.k AS numerator,
        s.n AS denominator_size, u.k / s.n AS share,
        wilson_low(u.k, s.n) AS ci_low, wilson_high(u.k, s.n) AS ci_high
 FROM users u JOIN sizes s USING (venue, year);
+
+-- Each paper's frameworks as of its publication (repository at the last commit on or before
+-- the end of the conference).
+CREATE OR REPLACE VIEW paper_frameworks_at_publication AS
+SELECT DISTINCT p.paper_id, p.venue, p.year, fw.framework,
+       (fw.framework = s.primary_fw) AS is_primary, s.repo_id, s.commit
+FROM papers p
+JOIN code_links cl ON cl.paper_id = p.paper_id AND cl.rejected IS NULL AND cl.official
+JOIN repo_snapshots s ON s.repo_id = cl.repo_id AND s.venue = p.venue AND s.year = p.year
+                     AND s.status = 'ok'
+CROSS JOIN UNNEST(s.frameworks) AS fw(framework);
+
+-- Repositories whose primary framework at publication differs from today's (HEAD).
+CREATE OR REPLACE VIEW framework_switches AS
+SELECT s.repo_id, s.venue, s.year, s.primary_fw AS at_publication, f.primary_fw AS today,
+       s.commit AS publication_commit, r.scanned_commit AS head_commit, s.as_of
+FROM repo_snapshots s
+JOIN repo_frameworks f ON f.repo_id = s.repo_id
+JOIN repos r ON r.repo_id = s.repo_id
+WHERE s.status = 'ok' AND s.primary_fw IS DISTINCT FROM f.primary_fw;
+
+-- D1 shares as of publication: among papers whose code at publication shows a framework.
+CREATE OR REPLACE VIEW adoption_at_publication AS
+WITH users AS (
+    SELECT venue, year, framework, count(DISTINCT paper_id) AS k
+    FROM paper_frameworks_at_publication GROUP BY ALL
+),
+sizes AS (
+    SELECT venue, year, count(DISTINCT paper_id) AS n
+    FROM paper_frameworks_at_publication GROUP BY ALL
+)
+SELECT u.venue, u.year, u.framework, 'D1' AS denominator, u.k AS numerator,
+       s.n AS denominator_size, u.k / s.n AS share,
+       wilson_low(u.k, s.n) AS ci_low, wilson_high(u.k, s.n) AS ci_high
+FROM users u JOIN sizes s USING (venue, year);

@@ -164,3 +164,27 @@ def test_aggregator_links_are_cleaned_matched_and_kept_with_provenance(demo_db):
     assert list(rows.repo_id) == [f"github:demo-lab/iccv2023-paper{i:02d}-x" for i in (9, 10, 11)]
     assert rows.official.all()
     assert all(url.startswith("https://github.com/") for url in rows.url)  # cleaned
+
+
+def test_repositories_are_also_scanned_as_of_publication(demo_db):
+    path, _, _ = demo_db
+    with Store.open(path, read_only=True) as store:
+        status = dict(
+            store.con.execute("SELECT status, count(*) FROM repo_snapshots GROUP BY ALL").fetchall()
+        )
+        switches = store.query(
+            "SELECT repo_id, at_publication, today, as_of FROM framework_switches ORDER BY repo_id"
+        )
+        pub = store.query(
+            "SELECT numerator, denominator_size FROM adoption_at_publication "
+            "WHERE venue = 'cvpr' AND year = 2023 AND framework = 'tensorflow'"
+        )
+    # every scanned repository, once per venue-year; cvpr2023 paper 0's repo is younger than
+    # the conference
+    assert status == {"ok": 84, "created_after": 1}
+    # the three "B" repositories were TensorFlow-only at publication, PyTorch came later
+    assert switches.repo_id.str.endswith("-b").all() and len(switches) == 3
+    assert set(switches.at_publication) == {"tensorflow"} and set(switches.today) == {"pytorch"}
+    assert str(switches.as_of[2])[:10] == "2023-06-22"
+    # CVPR 2023 at publication: T4 + B as TensorFlow-only; 33 papers (34 minus the young repo)
+    assert pub.values.tolist() == [[5, 33]]

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from scraper.demo.pdfwriter import make_pdf
 from scraper.demo.server import Resource
-from scraper.reference import VenueSizes
+from scraper.reference import VenueSizes, load_venue_dates
 
 # venue, year -> one letter per paper (see the module docstring).
 WORLD: dict[tuple[str, int], str] = {
@@ -559,9 +559,32 @@ def build() -> dict[str, Resource]:
                 "X-RateLimit-Reset": "1900000000",
             },
         )
-        tar, _sha = make_tarball(p.repo, repo_files(p.kind, p.repo))
+        tar, sha = make_tarball(p.repo, repo_files(p.kind, p.repo))
         web[f"/codeload/{DEMO_ORG}/{p.repo}/tar.gz/HEAD"] = Resource(tar, "application/x-gzip")
+        web.update(_publication_commit(p, sha))
     return web
+
+
+# The repository of this paper has no commit before its conference ended (created after).
+CREATED_AFTER = ("cvpr", 2023, 0)
+
+
+def _publication_commit(p: DemoPaper, head_sha: str) -> dict[str, Resource]:
+    """GitHub's commits?until= answer for the paper's conference date, and the tarball at that
+    commit when it is not HEAD: "B" repositories were TensorFlow-only at publication (PyTorch
+    came later), so they show up as framework switches."""
+    end, _ = load_venue_dates().end(p.venue, p.year)
+    url = f"/api/repos/{DEMO_ORG}/{p.repo}/commits?until={end.isoformat()}T23:59:59Z&per_page=1"
+    if (p.venue, p.year, p.index) == CREATED_AFTER:
+        return {url: Resource(b"[]", "application/json")}
+    out = {}
+    sha = head_sha
+    if p.kind == "B":
+        tar, sha = make_tarball(p.repo or "", repo_files("T", p.repo or ""))
+        out[f"/codeload/{DEMO_ORG}/{p.repo}/tar.gz/{sha}"] = Resource(tar, "application/x-gzip")
+    body = [{"sha": sha, "commit": {"committer": {"date": f"{end.isoformat()}T10:00:00Z"}}}]
+    out[url] = Resource(json.dumps(body).encode(), "application/json")
+    return out
 
 
 def _paperlists(venue: str, year: int) -> list[dict[str, object]]:
