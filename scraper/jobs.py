@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from scraper import github
@@ -26,7 +27,7 @@ from scraper.matching import match_records
 from scraper.mentions import count_mentions
 from scraper.models import CodeLink, Paper, RepoMeta, RepoRef
 from scraper.pdf import PdfError, extract_pages
-from scraper.reference import VenueSizes, load_venue_dates, load_venue_sizes
+from scraper.reference import VenueSizes, framework_repos, load_venue_dates, load_venue_sizes
 from scraper.sources import lists_papers, load_source, source_for
 from scraper.store import PdfRecord, Store, utcnow
 
@@ -398,6 +399,25 @@ class Pipeline:
                 elif exc is not None:
                     raise exc
 
+    # -- the frameworks' own repositories (stars), at most once a day ---------------------------
+
+    def fetch_framework_stars(self, report: RunReport, run_id: int) -> None:
+        if self.store.stars_fetched_since(utcnow() - timedelta(days=1)):
+            return
+        rows = []
+        for slug in framework_repos():
+            owner, name = slug.split("/")
+            try:
+                meta = github.fetch_repo_meta(self.client, RepoRef("github", owner, name))
+            except FwcensusError as exc:
+                self.store.add_failure(run_id, "stars", slug, str(exc))
+                report.counts["items_failed"] += 1
+                continue
+            if meta.status == "ok":
+                rows.append((slug, meta.stars, meta.forks))
+        self.store.record_framework_repos(rows)
+        report.counts["framework_repos"] += len(rows)
+
     # -- stage 3: repositories ----------------------------------------------------------------
 
     def _scan_repo(self, repo: RepoRef) -> tuple[RepoMeta, ScanResult | None]:
@@ -570,6 +590,8 @@ def run(
             pipe.scan_repos(report, run_id, venue, years)
         if not report.stopped and client.settings.publication_snapshots:
             pipe.scan_snapshots(venue, years, report, run_id)
+        if not report.stopped and not source:
+            pipe.fetch_framework_stars(report, run_id)
     except BaseException as exc:
         store.finish_run(run_id, "failed", dict(report.counts), error=str(exc) or repr(exc))
         raise

@@ -97,3 +97,31 @@ def load_venue_dates(path: Path = VENUE_DATES) -> VenueDates:
             else:
                 raise ConfigError(f"{path}: [{venue}] {key} = {value!r}: use YEAR = YYYY-MM-DD")
     return VenueDates(dates, defaults)
+
+
+CLAIMS = DATA_DIR / "claims.toml"
+# The frameworks' own repositories, always followed; star claims in claims.toml add theirs.
+FRAMEWORK_REPOS = (
+    "pytorch/pytorch",
+    "tensorflow/tensorflow",
+    "jax-ml/jax",
+    "keras-team/keras",
+    "apache/mxnet",
+)
+
+
+def framework_repos(claims_path: Path = CLAIMS) -> list[str]:
+    """Repositories whose stars fwcensus records: the frameworks' own plus those that
+    ``kind = "stars"`` claims name (``owner/name``)."""
+    repos = list(FRAMEWORK_REPOS)
+    try:
+        data = tomllib.loads(claims_path.read_text())
+    except (FileNotFoundError, tomllib.TOMLDecodeError):
+        return repos
+    for claim in data.get("claim", []):
+        if isinstance(claim, dict) and claim.get("kind") == "stars":
+            for repo in claim.get("stars") or {}:
+                name = str(repo).strip().lower().removesuffix(".git")
+                if name.count("/") == 1 and name not in repos:
+                    repos.append(name)
+    return repos

@@ -174,3 +174,12 @@ CREATE TABLE IF NOT EXISTS repo_snapshots (
     scanned_at       TIMESTAMP NOT NULL,
     PRIMARY KEY (repo_id, venue, year)
 );
+
+-- GitHub stars of the frameworks' own repositories (one row per fetch), for claims about them.
+CREATE TABLE IF NOT EXISTS framework_repos (
+    repo       VARCHAR NOT NULL,             -- owner/name
+    stars      INTEGER,
+    forks      INTEGER,
+    fetched_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (repo, fetched_at)
+);

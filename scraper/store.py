@@ -625,6 +625,20 @@ class Store:
         ).fetchall()
         return (rows[0][0], list(rows[0][1]), rows[0][2]) if rows else None
 
+    def stars_fetched_since(self, when: datetime) -> bool:
+        rows = self.con.execute(
+            "SELECT count(*) FROM framework_repos WHERE fetched_at >= ?", [when]
+        ).fetchall()
+        return bool(rows[0][0])
+
+    def record_framework_repos(self, rows: Sequence[tuple[str, int | None, int | None]]) -> None:
+        now = utcnow()
+        with self.transaction():
+            self.con.executemany(
+                "INSERT INTO framework_repos VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                [[repo, stars, forks, now] for repo, stars, forks in rows],
+            )
+
     def record_repo_meta(self, meta: RepoMeta) -> None:
         with self.transaction():
             self._write_meta(meta)

@@ -188,3 +188,12 @@ def test_repositories_are_also_scanned_as_of_publication(demo_db):
     assert str(switches.as_of[2])[:10] == "2023-06-22"
     # CVPR 2023 at publication: T4 + B as TensorFlow-only; 33 papers (34 minus the young repo)
     assert pub.values.tolist() == [[5, 33]]
+
+
+def test_framework_repository_stars_are_recorded_once_a_day(demo_db):
+    path, reports, _ = demo_db
+    with Store.open(path, read_only=True) as store:
+        rows = store.query("SELECT repo, stars FROM framework_repos ORDER BY repo")
+    # fetched by the first run only (then fresh for a day); unknown repos are skipped
+    assert rows.values.tolist() == [["pytorch/pytorch", 97000], ["tensorflow/tensorflow", 194000]]
+    assert reports[0].counts["framework_repos"] == 2 and "framework_repos" not in reports[1].counts

@@ -530,6 +530,29 @@ def build() -> dict[str, Resource]:
             web[f"/cvf{p.prefix}/papers/{p.stem}.pdf"] = Resource(
                 make_pdf(_pdf_pages(p)), "application/pdf"
             )
+    for slug, stars in FRAMEWORK_STARS.items():
+        owner, name = slug.split("/")
+        web[f"/api/repos/{slug}"] = Resource(
+            json.dumps(
+                {
+                    "id": 1,
+                    "name": name,
+                    "full_name": slug,
+                    "private": False,
+                    "fork": False,
+                    "owner": {"login": owner},
+                    "stargazers_count": stars,
+                    "forks_count": stars // 4,
+                    "default_branch": "main",
+                    "archived": False,
+                    "disabled": False,
+                    "size": 1,
+                    "created_at": "2015-11-07T01:19:20Z",
+                    "pushed_at": "2026-11-20T00:00:00Z",
+                }
+            ).encode(),
+            "application/json",
+        )
     for venue, year in PAPERLISTS:
         web[f"/raw/papercopilot/paperlists/main/{venue}/{venue}{year}.json"] = Resource(
             json.dumps(_paperlists(venue, year), indent=1).encode(), "text/plain; charset=utf-8"
@@ -564,6 +587,10 @@ def build() -> dict[str, Resource]:
         web.update(_publication_commit(p, sha))
     return web
 
+
+# Star counts the demo's GitHub API gives the frameworks' own repositories (made-up numbers;
+# the other framework repositories answer 404 in the demo).
+FRAMEWORK_STARS = {"tensorflow/tensorflow": 194_000, "pytorch/pytorch": 97_000}
 
 # The repository of this paper has no commit before its conference ended (created after).
 CREATED_AFTER = ("cvpr", 2023, 0)

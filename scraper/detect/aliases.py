@@ -78,6 +78,16 @@ class AliasTable:
             self._memo[module] = found
         return found
 
+    def package_roots(self) -> frozenset[str]:
+        """Top-level import names of frameworks and multi-backend libraries (``torch``,
+        ``theano``, ``detectron2``, ``transformers``...): packages whose copy in a repository
+        is vendored code."""
+        return frozenset(
+            name
+            for name, (kind, _) in self.imports.items()
+            if "." not in name and kind in ("framework", "multi")
+        )
+
     def lookup_package(self, name: str) -> Target | None:
         """Target of a pip/conda distribution name (any spelling), or None."""
         key = normalize_package(name)

@@ -10,11 +10,21 @@ The rule, meant to match what a careful person reading the repository would conc
    requirements files, setup.py/setup.cfg/pyproject/Pipfile/environment.yml entries, notebook
    ``!pip install`` lines, Dockerfile base images and install commands — add 0.5 x the file's
    path weight each, capped at 0.9 in total, so one own-code import always beats any amount of
-   declarations. A framework's *own files* are its importing files of weight >= 0.5.
-2. **Keras on TensorFlow.** When ``keras`` (standalone) and ``tensorflow`` are both imported
-   by own code, keras's score is added to tensorflow's for choosing the primary, and keras
-   cannot be primary (it is still listed when it passes rule 4). ``tf.keras`` and ``tf_keras``
-   are tensorflow from the start.
+   declarations. Likewise the files of weight < 0.3 (docs, conversion scripts, vendored and
+   generated code) add at most 0.9 per framework in total: a copy of a 400-file framework in
+   the tree must not outweigh the paper's own files. A framework's *own files* are its
+   importing files of weight >= 0.5. A file's
+   role comes from its path, unless the scan knows better (a copy of a third-party package
+   deeper in the tree is vendored code; see :mod:`scraper.detect.scan`). A framework seen
+   only in docs, conversion scripts, vendored or generated code (weight < 0.3) and never
+   declared is not counted at all: a C++ library with one docs example importing torch does
+   not use PyTorch.
+2. **Keras on TensorFlow.** When one own file imports both ``keras`` (standalone) and
+   ``tensorflow`` (Keras code reaching into its TensorFlow backend), keras's score is added to
+   tensorflow's for choosing the primary, and keras cannot be primary (it is still listed when
+   it passes rule 4). Keras and TensorFlow code in separate files (a Keras demo next to a
+   TensorFlow one) are scored apart. ``tf.keras`` and ``tf_keras`` are tensorflow from the
+   start.
 3. **Primary** = the highest score; ties go to more own files, then more occurrences, then
    the alias table's order. No score at all: ``primary`` is None.
 4. **Used** = the primary plus every other framework whose score is at least 15% of the
@@ -33,16 +43,18 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from scraper.detect.paths import OWN_CODE_WEIGHT, path_role, role_weight
+from scraper.detect.paths import OWN_CODE_WEIGHT, ROLE_WEIGHTS, path_role, role_weight
 from scraper.models import FrameworkEvidence
 
 CODE_SOURCES = ("code", "notebook")
 DECLARATION_WEIGHT = 0.5
 DECLARATION_CAP = 0.9
+AUX_CAP = 0.9  # total weight of docs/converter/vendored/generated files per framework
 SECONDARY_SHARE = 0.15
 SECONDARY_MIN_OWN_FILES = 2
 STRONG_SECONDARY_SHARE = 0.5
 TOP_FILES = 5
+MIN_COUNTED_WEIGHT = ROLE_WEIGHTS["test"]  # below: docs, converters, vendored, generated code
 
 
 @dataclass(frozen=True)
@@ -51,7 +63,8 @@ class Hit:
 
     ``source``: 'code' (a .py or .lua file), 'notebook', 'requirement' (any declaration of a
     package) or 'config' (a Dockerfile base image, a Caffe prototxt). ``names``: what was seen
-    (import roots, package names, image names).
+    (import roots, package names, image names). ``role``: the file's role when the scan knows
+    better than its path (see :func:`scraper.detect.paths.path_role`); None = from the path.
     """
 
     framework: str
@@ -59,6 +72,15 @@ class Hit:
     source: str
     occurrences: int = 1
     names: tuple[str, ...] = ()
+    role: str | None = None
+
+
+def hit_role(hit: Hit) -> str:
+    return hit.role or path_role(hit.path)
+
+
+def hit_weight(hit: Hit) -> float:
+    return ROLE_WEIGHTS[hit.role] if hit.role else role_weight(hit.path)
 
 
 @dataclass
@@ -76,13 +98,28 @@ class _Tally:
     code: dict[str, Hit] = field(default_factory=dict)  # path -> merged hit
     declared: dict[str, Hit] = field(default_factory=dict)
     code_score: float = 0.0
+    aux_score: float = 0.0  # files of weight < MIN_COUNTED_WEIGHT, capped at AUX_CAP
     declared_score: float = 0.0
     own_files: int = 0
     occurrences: int = 0
 
     @property
     def score(self) -> float:
-        return self.code_score + min(DECLARATION_CAP, self.declared_score)
+        return (
+            self.code_score
+            + min(AUX_CAP, self.aux_score)
+            + min(DECLARATION_CAP, self.declared_score)
+        )
+
+    @property
+    def counted(self) -> bool:
+        """False when only docs, converters, vendored or generated code import it."""
+        return bool(self.declared) or any(
+            hit_weight(h) >= MIN_COUNTED_WEIGHT for h in self.code.values()
+        )
+
+    def own_paths(self) -> set[str]:
+        return {p for p, h in self.code.items() if hit_weight(h) >= OWN_CODE_WEIGHT}
 
 
 def _merge(into: dict[str, Hit], hit: Hit) -> None:
@@ -92,7 +129,7 @@ def _merge(into: dict[str, Hit], hit: Hit) -> None:
     else:
         names = tuple(dict.fromkeys(old.names + hit.names))
         into[hit.path] = Hit(
-            hit.framework, hit.path, old.source, old.occurrences + hit.occurrences, names
+            hit.framework, hit.path, old.source, old.occurrences + hit.occurrences, names, old.role
         )
 
 
@@ -102,19 +139,22 @@ def _tally(hits: list[Hit]) -> dict[str, _Tally]:
         tally = tallies[hit.framework]
         _merge(tally.code if hit.source in CODE_SOURCES else tally.declared, hit)
     for tally in tallies.values():
-        for path, hit in tally.code.items():
-            weight = role_weight(path)
-            tally.code_score += weight
+        for hit in tally.code.values():
+            weight = hit_weight(hit)
+            if weight < MIN_COUNTED_WEIGHT:
+                tally.aux_score += weight
+            else:
+                tally.code_score += weight
             tally.own_files += weight >= OWN_CODE_WEIGHT
             tally.occurrences += hit.occurrences
-        for path, hit in tally.declared.items():
-            tally.declared_score += DECLARATION_WEIGHT * max(role_weight(path), 0.2)
+        for hit in tally.declared.values():
+            tally.declared_score += DECLARATION_WEIGHT * max(hit_weight(hit), 0.2)
             tally.occurrences += hit.occurrences
     return dict(tallies)
 
 
 def _ranked(hits: dict[str, Hit]) -> list[Hit]:
-    return sorted(hits.values(), key=lambda h: (-role_weight(h.path), -h.occurrences, h.path))
+    return sorted(hits.values(), key=lambda h: (-hit_weight(h), -h.occurrences, h.path))
 
 
 def _file_list(hits: list[Hit], limit: int = 3) -> str:
@@ -134,7 +174,7 @@ def _files(n: int, more: str = "") -> str:
 def _evidence(framework: str, tally: _Tally) -> list[FrameworkEvidence]:
     groups: dict[str, list[Hit]] = defaultdict(list)
     for hit in tally.code.values():
-        if role_weight(hit.path) < OWN_CODE_WEIGHT:
+        if hit_weight(hit) < OWN_CODE_WEIGHT:
             groups["import_aux"].append(hit)
         else:
             groups["notebook" if hit.source == "notebook" else "import"].append(hit)
@@ -145,7 +185,7 @@ def _evidence(framework: str, tally: _Tally) -> list[FrameworkEvidence]:
         group = groups.get(kind)
         if not group:
             continue
-        ranked = sorted(group, key=lambda h: (-role_weight(h.path), -h.occurrences, h.path))
+        ranked = sorted(group, key=lambda h: (-hit_weight(h), -h.occurrences, h.path))
         rows.append(
             FrameworkEvidence(
                 framework=framework,
@@ -162,12 +202,12 @@ def describe(framework: str, tally: _Tally) -> list[str]:
     """Short human-readable lines for one framework's evidence."""
     lines = []
     ranked = _ranked(tally.code)
-    own = [h for h in ranked if role_weight(h.path) >= OWN_CODE_WEIGHT]
-    aux = [h for h in ranked if role_weight(h.path) < OWN_CODE_WEIGHT]
+    own = [h for h in ranked if hit_weight(h) >= OWN_CODE_WEIGHT]
+    aux = [h for h in ranked if hit_weight(h) < OWN_CODE_WEIGHT]
     if own:
         lines.append(f"{_files(len(own))} {_names(own)} ({_file_list(own)})")
     if aux:
-        roles = "/".join(sorted({path_role(h.path) for h in aux}))
+        roles = "/".join(sorted({hit_role(h) for h in aux}))
         more = "more " if own else ""
         lines.append(
             f"{_files(len(aux), more)} {_names(aux)} only in {roles} code "
@@ -193,16 +233,15 @@ def decide(hits: list[Hit], order: tuple[str, ...]) -> Verdict:
         verdict.evidence.extend(_evidence(framework, tallies[framework]))
     if not tallies:
         return verdict
-    effective = {fw: t.score for fw, t in tallies.items() if t.score > 0}
+    effective = {fw: t.score for fw, t in tallies.items() if t.score > 0 and t.counted}
     merged_keras = (
-        "keras" in tallies
-        and "tensorflow" in tallies
-        and tallies["keras"].own_files > 0
-        and tallies["tensorflow"].own_files > 0
+        "keras" in effective
+        and "tensorflow" in effective
+        and bool(tallies["keras"].own_paths() & tallies["tensorflow"].own_paths())
     )
     if merged_keras:
         effective["tensorflow"] += effective.pop("keras")
-    if not effective:  # only generated code mentions a framework
+    if not effective:  # only generated, vendored or docs code mentions a framework
         verdict.reasons.extend(_not_counted(fw, t) for fw, t in tallies.items())
         return verdict
 
@@ -243,8 +282,9 @@ def _not_counted(framework: str, tally: _Tally) -> str:
         where = _file_list(_ranked(tally.declared))
         return f"{framework} not counted: only declared ({where}), never imported"
     if tally.own_files == 0:
+        roles = "/".join(sorted({hit_role(h) for h in tally.code.values()}))
         return (
-            f"{framework} not counted: imported only outside the main code "
+            f"{framework} not counted: imported only outside the main code, in {roles} code "
             f"({_file_list(_ranked(tally.code))})"
         )
     return (

@@ -12,7 +12,9 @@ role        weight matched by
 =========== ====== ================================================================
 generated   0.0    ``*_pb2.py``, ``*_pb2_grpc.py``
 vendored    0.05   a directory named third_party, vendor, external, extern, 3rdparty,
-                   site-packages, node_modules, ...
+                   site-packages, node_modules, ...; also (decided by the scan, which
+                   sees every path) a directory holding a copy of a known package, see
+                   :func:`package_copies`
 converter   0.1    file names such as ``convert_*tf*_to_pytorch*.py``,
                    ``*convert*checkpoint*``, ``*convert*weights*``, ``tf2pt*``
 setup       0.3    ``setup.py``, ``setup_*.py``, ``conftest.py``
@@ -26,6 +28,7 @@ own         1.0    everything else
 from __future__ import annotations
 
 import re
+from collections.abc import Container, Iterable
 from fnmatch import fnmatchcase
 
 ROLE_WEIGHTS: dict[str, float] = {
@@ -235,3 +238,33 @@ def top_level_modules(paths: list[str]) -> set[str]:
     own.discard("setup")
     own.discard("__init__")
     return own
+
+
+def package_copies(paths: Iterable[str], packages: Container[str]) -> dict[str, str]:
+    """Directories holding a copy of a known third-party package: ``{directory: package}``.
+
+    Research repositories often carry a whole framework or library in the tree
+    (``Theano-master/theano/__init__.py``, ``det/detectron2/__init__.py``,
+    ``examples/src/transformers/__init__.py``). Everything under such a directory is that
+    project's code, not the paper's, and is weighted as vendored. A package at the root or
+    directly under ``src/`` is the repository's own (a fork of the library itself). A copy in
+    a ``src/`` layout (``examples/NLU/src/transformers/``) means the whole project folder
+    around it (``examples/NLU/``, with its tests and example scripts) is the copy.
+    """
+    copies: dict[str, str] = {}
+    for path in paths:
+        parts = path.split("/")
+        if len(parts) < 3 or parts[-1] != "__init__.py" or parts[-2] not in packages:
+            continue
+        directory = "/".join(parts[:-2])
+        if directory == "src":
+            continue
+        if directory.endswith("/src"):
+            directory = directory[:-4]
+        copies.setdefault(directory, parts[-2])
+    # a copy nested in another copy adds nothing
+    return {
+        d: pkg
+        for d, pkg in sorted(copies.items())
+        if not any(d.startswith(other + "/") for other in copies if other != d)
+    }

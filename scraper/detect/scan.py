@@ -12,7 +12,10 @@ and the verdict of :mod:`scraper.detect.classify` with its reasons. Evidence kin
 * ``config``: a Dockerfile base image (``FROM pytorch/pytorch``) or a Caffe ``.prototxt``.
 
 An import of one of the repository's own top-level modules never counts (a root-level
-``torch.py`` shadows the real torch). Multi-backend libraries (transformers, diffusers) vote
+``torch.py`` shadows the real torch). A directory holding a copy of a framework or
+multi-backend library (``Theano-master/theano/__init__.py``) is vendored code, and identical
+copies of one file (a helper copied into every experiment folder) count once, in the copy with
+the highest weight. Multi-backend libraries (transformers, diffusers) vote
 only through their TF*/Flax* classes. Neutral roots (tensorboardX, onnx, ...) never vote; the
 reasons say so when they could be mistaken for a framework.
 
@@ -21,6 +24,8 @@ reasons say so when they could be mistaken for a framework.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import math
 import re
 import tarfile
@@ -46,16 +51,21 @@ from scraper.detect.manifests import parse_manifest
 from scraper.detect.notebooks import lua_requires, notebook_code
 from scraper.detect.paths import (
     LANGUAGE_NAMES,
+    ROLE_WEIGHTS,
     file_kind,
     language_of,
     languages_from_extensions,
+    package_copies,
+    role_weight,
     top_level_modules,
     wants,
 )
 from scraper.detect.python import FileImports, extract_imports
 from scraper.models import FrameworkEvidence
 
-DETECTOR_VERSION = "1.0"
+DETECTOR_VERSION = (
+    "1.1"  # 1.1: vendored package copies, identical copies once, aux-only not counted
+)
 INCOMPLETE_FACTOR = 0.8
 DEFAULT_LIMITS = ScanLimits()
 _ATTRIBUTE = re.compile(r"\b([A-Za-z_]\w*)\.([A-Z]\w*)")
@@ -98,6 +108,7 @@ class _CodeFile:
     source: str  # 'code' or 'notebook'
     imports: FileImports
     text: str
+    digest: bytes = b""  # of the file's content: identical copies count once
 
 
 class _Collector:
@@ -149,7 +160,9 @@ class _Collector:
             text = ""  # kept only when needed: attribute use such as transformers.TFAutoModel
             if self._uses_multi_backend(imports):
                 text = data if isinstance(data, str) else _text(data)
-            self.code.append(_CodeFile(path, source, imports, text))
+            raw = data if isinstance(data, bytes) else data.encode("utf-8", "replace")
+            digest = hashlib.blake2b(raw, digest_size=16).digest()
+            self.code.append(_CodeFile(path, source, imports, text, digest))
         return imports.problem
 
     def _uses_multi_backend(self, imports: FileImports) -> bool:
@@ -188,7 +201,12 @@ class _Collector:
     def finish(self, stats: ArchiveStats | None) -> ScanResult:
         own = top_level_modules([p for p in self.paths if p.endswith(".py")])
         notes: list[str] = []
-        hits = list(self.hits) + self._code_hits(own, notes)
+        copies = package_copies(self.paths, self.table.package_roots())
+        for directory, package in copies.items():
+            notes.append(f"{directory}/ holds a copy of {package}: counted as vendored code")
+        roles = {p: "vendored" for p in self.paths if _under(p, copies)}
+        hits = [dataclasses.replace(h, role=roles.get(h.path, h.role)) for h in self.hits]
+        hits += self._code_hits(own, notes, roles)
         verdict = decide(hits, self.table.order)
         result = ScanResult(
             commit=stats.commit if stats else None,
@@ -223,13 +241,32 @@ class _Collector:
             result.confidence = round(result.confidence * INCOMPLETE_FACTOR, 3)
         return result
 
-    def _code_hits(self, own: set[str], notes: list[str]) -> list[Hit]:
+    def _distinct_code(self, roles: dict[str, str]) -> tuple[list[_CodeFile], int]:
+        """Code files with identical copies removed (the copy of highest weight stays), and
+        how many copies were removed."""
+
+        def weight(item: _CodeFile) -> float:
+            role = roles.get(item.path)
+            return ROLE_WEIGHTS[role] if role else role_weight(item.path)
+
+        best: dict[bytes, _CodeFile] = {}
+        for item in self.code:
+            old = best.get(item.digest)
+            if old is None or weight(item) > weight(old):
+                best[item.digest] = item
+        kept = {id(item) for item in best.values()}
+        return [item for item in self.code if id(item) in kept], len(self.code) - len(best)
+
+    def _code_hits(self, own: set[str], notes: list[str], roles: dict[str, str]) -> list[Hit]:
         hits: list[Hit] = []
+        code, copies = self._distinct_code(roles)
+        if copies:
+            notes.append(f"{_count(copies, 'identical copy')} of code files counted once")
         neutral: dict[str, list[str]] = defaultdict(list)
         multi_votes: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         multi_silent: dict[str, list[str]] = defaultdict(list)
         shadowed: dict[str, str] = {}
-        for item in self.code:
+        for item in code:
             counts: Counter[str] = Counter()
             roots: dict[str, set[str]] = defaultdict(set)
             for module, names in item.imports.imports:
@@ -254,9 +291,8 @@ class _Collector:
                         if not votes and item.path not in multi_silent[value]:
                             multi_silent[value].append(item.path)
             for framework, n in counts.items():
-                hits.append(
-                    Hit(framework, item.path, item.source, n, tuple(sorted(roots[framework])))
-                )
+                names = tuple(sorted(roots[framework]))
+                hits.append(Hit(framework, item.path, item.source, n, names, roles.get(item.path)))
         for root, framework in sorted(shadowed.items()):
             notes.append(f"'{root}' is the repository's own module here, not {framework}")
         for root, paths in sorted(neutral.items()):
@@ -362,7 +398,13 @@ def _no_framework_reason(result: ScanResult, code: list[_CodeFile]) -> str:
 
 
 def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
+    if n == 1:
+        return f"1 {noun}"
+    return f"{n} {noun[:-1]}ies" if noun.endswith("y") else f"{n} {noun}s"
+
+
+def _under(path: str, directories: dict[str, str]) -> bool:
+    return any(path.startswith(d + "/") for d in directories)
 
 
 def _text(data: bytes) -> str:

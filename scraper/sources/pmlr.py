@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
-from scraper.errors import ParseError
+from scraper.errors import ConfigError, ParseError
 from scraper.links import normalize_repo_url
 from scraper.models import Paper
 from scraper.sources.cvf import normalize_arxiv_id
@@ -293,11 +293,15 @@ def _collapse(text: str) -> str:
 def fetch_papers(client: _Client, venue: str, year: int) -> list[Paper]:
     """Every paper of a PMLR venue-year, from its volume page.
 
-    A year without a known volume raises :class:`ValueError` (add it to :data:`VOLUMES`); a 404
-    for the volume page raises :class:`~scraper.errors.FetchError` (volume not published yet); a
-    page without any paper raises :class:`ParseError`.
+    A year without a known volume raises :class:`ConfigError` saying to add it to
+    :data:`VOLUMES` (a fwcensus error, so the command line reports it in one line); a 404 for the
+    volume page raises :class:`~scraper.errors.FetchError` (volume not published yet); a page
+    without any paper raises :class:`ParseError`.
     """
-    url = listing_url(venue, year)
+    try:
+        url = listing_url(venue, year)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     listing = parse_volume(client.get(url).content, url, venue, year)
     if listing.skipped:
         log.warning("%s: skipped %d malformed entries on %s", NAME, listing.skipped, url)
