@@ -282,7 +282,7 @@ def _scan_one(target: str, settings: Settings) -> Any:
         with HttpClient(settings) as client:
             meta = github.fetch_repo_meta(client, repo)
             if meta.status != "ok":
-                raise FwcensusError(f"{repo_spec}: {meta.status} ({meta.status_detail})")
+                raise FwcensusError(f"{meta.status} ({meta.status_detail})")
             resp = github.open_tarball(client, repo, ref or "HEAD")
             try:
                 return scan_tar_stream(resp.raw, limits, strip_top=True)
@@ -298,9 +298,23 @@ def _scan_one(target: str, settings: Settings) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per target, per line.")
 @pass_ctx
 def scan(ctx: Ctx, targets: tuple[str, ...], as_json: bool) -> None:
-    """Detect the frameworks of a directory, .tar/.tar.gz/.zip, '-' (tar on stdin) or OWNER/NAME."""
+    """Detect the frameworks of a directory, .tar/.tar.gz/.zip, '-' (tar on stdin) or OWNER/NAME.
+
+    Several targets are scanned in order; a target that cannot be scanned (a missing
+    repository, an unreachable host) is reported and the others still are; the exit code is 1
+    if any failed.
+    """
+    failed = 0
     for target in targets:
-        result = _scan_one(target, ctx.settings)
+        try:
+            result = _scan_one(target, ctx.settings)
+        except FwcensusError as exc:
+            failed += 1
+            if as_json:
+                click.echo(json.dumps({"target": target, "status": "error", "error": str(exc)}))
+            else:
+                click.echo(f"fwcensus: error: {target}: {exc}", err=True)
+            continue
         if as_json:
             click.echo(json.dumps({"target": target, **result.to_json()}, sort_keys=True))
             continue
@@ -314,6 +328,8 @@ def scan(ctx: Ctx, targets: tuple[str, ...], as_json: bool) -> None:
         )
         for reason in result.reasons[:8]:
             click.echo(f"  - {reason}")
+    if failed:
+        sys.exit(1)
 
 
 def _open_reader(settings: Settings) -> Any:

@@ -272,3 +272,13 @@ def test_status_shows_due_and_failed_repositories(tmp_path):
     values = dict(zip(header.split(), row.split(), strict=True))
     assert values["repos_due"] == "1" and values["repos_failed"] == "1"
     assert values["repos_unavailable"] == "1" and values["papers"] == "3"
+
+
+def test_scan_reports_a_missing_repository_and_goes_on(tmp_path, demo_web):
+    (tmp_path / "train.py").write_bytes(TORCH_FILE)
+    env = {"FWCENSUS_REWRITE": demo_web.rewrite_map()}
+    result = invoke("scan", "demo-lab/does-not-exist", str(tmp_path), "--json", env=env)
+    assert result.exit_code == 1
+    lines = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    assert lines[0]["status"] == "error" and "not_found" in lines[0]["error"]
+    assert lines[1]["primary"] == "pytorch"
