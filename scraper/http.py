@@ -68,6 +68,14 @@ def check_allowed(url: str, allowed_hosts: frozenset[str]) -> str:
     return host
 
 
+def _other_scheme(base: str) -> str:
+    if base.lower().startswith("https://"):
+        return "http://" + base[len("https://") :]
+    if base.lower().startswith("http://"):
+        return "https://" + base[len("http://") :]
+    return base
+
+
 class Rewriter:
     """Prefix rewriting of base URLs, longest prefix first, on scheme+host(+path) boundaries."""
 
@@ -76,10 +84,13 @@ class Rewriter:
 
     @staticmethod
     def _match(url: str, base: str) -> str | None:
-        if url.lower().startswith(base.lower()):
-            rest = url[len(base) :]
-            if rest == "" or rest[0] in "/?#":
-                return rest
+        """The rest of ``url`` after ``base``, or None. http and https of one host are the
+        same site here, so a map for https:// also catches old http:// links (no leak)."""
+        for candidate in {base, _other_scheme(base)}:
+            if url.lower().startswith(candidate.lower()):
+                rest = url[len(candidate) :]
+                if rest == "" or rest[0] in "/?#":
+                    return rest
         return None
 
     def apply(self, url: str) -> str:

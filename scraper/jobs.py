@@ -20,7 +20,14 @@ from typing import Any, Generic, TypeVar
 from scraper import github
 from scraper.archive import ScanLimits
 from scraper.detect import DETECTOR_VERSION, ScanResult, scan_tar_stream
-from scraper.errors import FetchError, FwcensusError, NetworkError, ParseError, RateLimited
+from scraper.errors import (
+    ConfigError,
+    FetchError,
+    FwcensusError,
+    NetworkError,
+    ParseError,
+    RateLimited,
+)
 from scraper.http import HttpClient
 from scraper.links import links_from_pdf, normalize_repo_url
 from scraper.matching import match_records
@@ -199,6 +206,12 @@ class Pipeline:
         force: bool = False,
     ) -> bool:
         module = source_for(venue, source)
+        if year not in module.years(venue):
+            # no edition that year (ECCV is biennial, ICCV odd years, ICLR has gaps): say so,
+            # but it is not a failure and it is not retried
+            report.warnings.append(f"{venue.upper()} {year}: {module.NAME} has no such edition")
+            report.counts["years_without_edition"] += 1
+            return False
         if not force and not self.store.listing_due(
             venue, year, module.NAME, self.client.settings.relist_days
         ):
@@ -206,7 +219,7 @@ class Pipeline:
             return True
         try:
             papers = module.fetch_papers(self.client, venue, year)
-        except (ParseError, FetchError) as exc:
+        except (ParseError, FetchError, ConfigError) as exc:
             msg = f"{venue.upper()} {year}: could not list papers: {exc}"
             report.errors.append(msg)
             self.store.add_failure(run_id, "list", f"{venue}:{year}", str(exc))
@@ -590,7 +603,7 @@ def run(
             pipe.scan_repos(report, run_id, venue, years)
         if not report.stopped and client.settings.publication_snapshots:
             pipe.scan_snapshots(venue, years, report, run_id)
-        if not report.stopped and not source:
+        if listed and not report.stopped and not source:
             pipe.fetch_framework_stars(report, run_id)
     except BaseException as exc:
         store.finish_run(run_id, "failed", dict(report.counts), error=str(exc) or repr(exc))

@@ -632,6 +632,8 @@ class Store:
         return bool(rows[0][0])
 
     def record_framework_repos(self, rows: Sequence[tuple[str, int | None, int | None]]) -> None:
+        if not rows:
+            return
         now = utcnow()
         with self.transaction():
             self.con.executemany(

@@ -273,3 +273,8 @@ def test_cache_revalidates_with_etag_and_serves_304s_from_disk(web, tmp_path):
     assert second.get("https://api.github.com/repos/a/b").json() == {"full_name": "a/c"}
     stored = b"".join(p.read_bytes() for p in (tmp_path / "cache").rglob("*") if p.is_file())
     assert b"ghp_TOK" not in stored and b"a/c" in stored
+
+
+def test_rewriting_covers_http_links_to_an_https_mapped_host():
+    rw = Rewriter((("https://proceedings.mlr.press", "http://127.0.0.1:9/pmlr"),))
+    assert rw.apply("http://proceedings.mlr.press/v28/x.pdf") == "http://127.0.0.1:9/pmlr/v28/x.pdf"
