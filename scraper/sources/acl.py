@@ -27,13 +27,14 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from scraper.errors import ConfigError, FetchError, ParseError
 from scraper.models import Paper
+from scraper.sources.base import Client as _Client
 
 if TYPE_CHECKING:
-    import requests
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -96,17 +97,6 @@ _TITLE_TRACKS = (
 )
 _CODE_ATTACHMENTS = frozenset({"software", "code", "source", "optionalsupplementarycode"})
 _SUPPLEMENT_ATTACHMENTS = frozenset({"supplementary", "optionalsupplementarymaterial"})
-
-
-class _Client(Protocol):
-    def get(
-        self,
-        url: str,
-        *,
-        headers: dict[str, str] | None = None,
-        stream: bool = False,
-        allow_status: tuple[int, ...] = (),
-    ) -> requests.Response: ...
 
 
 @dataclass

@@ -23,17 +23,19 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlencode
 
 from scraper.errors import FetchError, ParseError
 from scraper.links import find_urls, normalize_repo_url, repair_pdf_text
 from scraper.matching import best_title_match
 from scraper.models import LinkRecord
+from scraper.sources.base import VENUE_NAMES
+from scraper.sources.base import Client as _Client
 from scraper.sources.cvf import normalize_arxiv_id
 
 if TYPE_CHECKING:
-    import requests
+    pass
 
 NAME = "arxiv"
 KIND = "aggregator"
@@ -42,20 +44,7 @@ POLITENESS = (
     "1 request every 3 s on a single connection (arXiv API terms of use); the shared client "
     "keeps the 3 s gap for export.arxiv.org"
 )
-VENUES = {
-    "cvpr": "CVPR",
-    "iccv": "ICCV",
-    "wacv": "WACV",
-    "eccv": "ECCV",
-    "neurips": "NeurIPS",
-    "icml": "ICML",
-    "iclr": "ICLR",
-    "acl": "ACL",
-    "emnlp": "EMNLP",
-    "naacl": "NAACL",
-    "eacl": "EACL",
-    "coling": "COLING",
-}
+VENUES = dict(VENUE_NAMES)
 FIRST_YEAR = 1991
 BATCH_SIZE = 100  # ids per id_list request
 SEARCH_RESULTS = 10  # entries read for a title search
@@ -91,17 +80,6 @@ _OTHERS_CODE = re.compile(
 )
 _CONTEXT = 160  # characters before a link that are read for the phrases above
 _JOINER = re.compile(r"(?i)^\s*(?:,|;|and|&|or|as\s+well\s+as)?\s*$")
-
-
-class _Client(Protocol):
-    def get(
-        self,
-        url: str,
-        *,
-        headers: dict[str, str] | None = None,
-        stream: bool = False,
-        allow_status: tuple[int, ...] = (),
-    ) -> requests.Response: ...
 
 
 @dataclass(frozen=True)

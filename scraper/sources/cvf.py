@@ -16,16 +16,17 @@ import re
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
 from scraper.errors import FetchError, NetworkError, ParseError
 from scraper.models import Paper
+from scraper.sources.base import Client as _Client
 
 if TYPE_CHECKING:
-    import requests
+    pass
 
 NAME = "cvf"
 KIND = "venue"
@@ -41,17 +42,6 @@ _CONTENT = re.compile(r"""<div[^>]*\bid\s*=\s*["']?content\b""", re.IGNORECASE)
 _ENTRY_START = re.compile(r"(?=<dt\b)", re.IGNORECASE)
 _HREF = re.compile(r"""href\s*=\s*["']([^"']*\bday=[^"']*)["']""", re.IGNORECASE)
 _LINK_LABELS = {"pdf", "supp", "arxiv", "bibtex", "video", "poster", "slides"}
-
-
-class _Client(Protocol):
-    def get(
-        self,
-        url: str,
-        *,
-        headers: dict[str, str] | None = None,
-        stream: bool = False,
-        allow_status: tuple[int, ...] = (),
-    ) -> requests.Response: ...
 
 
 @dataclass

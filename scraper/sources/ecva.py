@@ -19,16 +19,17 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
 
 from scraper.errors import ParseError
 from scraper.models import Paper
+from scraper.sources.base import Client as _Client
 
 if TYPE_CHECKING:
-    import requests
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -48,17 +49,6 @@ _HEADING = re.compile(r"ECCV\s+(\d{4})\s+Papers", re.IGNORECASE)
 _YEAR_PATH = re.compile(r"/papers/eccv_(\d{4})/", re.IGNORECASE)
 _YEAR_LINK = re.compile(r"""papers/eccv_(\d{4})/""", re.IGNORECASE)
 _MARKERS = re.compile(r"[*\u2020\u2021\u00b9\u00b2\u00b3\u2070-\u2079]+")
-
-
-class _Client(Protocol):
-    def get(
-        self,
-        url: str,
-        *,
-        headers: dict[str, str] | None = None,
-        stream: bool = False,
-        allow_status: tuple[int, ...] = (),
-    ) -> requests.Response: ...
 
 
 @dataclass

@@ -31,16 +31,17 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from html import unescape
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup, Tag
 
 from scraper.errors import FetchError, NetworkError, ParseError
 from scraper.models import Paper
+from scraper.sources.base import Client as _Client
 
 if TYPE_CHECKING:
-    import requests
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -92,17 +93,6 @@ _HREF = re.compile(r"""href\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.IGN
 _STATED = re.compile(r"""class\s*=\s*["']paper-count["'][^>]*>\s*(\d+)\s+papers""", re.IGNORECASE)
 _ENTITY = re.compile(r"&(?:[A-Za-z]+|#\d+|#[xX][0-9A-Fa-f]+);")
 _MAX_LISTING_PAGES = 8
-
-
-class _Client(Protocol):
-    def get(
-        self,
-        url: str,
-        *,
-        headers: dict[str, str] | None = None,
-        stream: bool = False,
-        allow_status: tuple[int, ...] = (),
-    ) -> requests.Response: ...
 
 
 @dataclass

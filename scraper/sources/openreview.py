@@ -31,6 +31,7 @@ from urllib.parse import urlencode, urlsplit
 
 from scraper.errors import ConfigError, FetchError, ParseError
 from scraper.models import Paper
+from scraper.sources.base import Client as _Client
 
 if TYPE_CHECKING:
     import requests
@@ -60,17 +61,6 @@ _ORG = {"iclr": "ICLR.cc", "neurips": "NeurIPS.cc", "icml": "ICML.cc"}
 _DB_2021 = "Track/Datasets_and_Benchmarks"  # the D&B group's path 2021-2023
 _LAST_CHECKED_YEAR = 2025  # the last year whose track names are known; later ones may change
 _SPACE = re.compile(r"\s+")
-
-
-class _Client(Protocol):
-    def get(
-        self,
-        url: str,
-        *,
-        headers: dict[str, str] | None = None,
-        stream: bool = False,
-        allow_status: tuple[int, ...] = (),
-    ) -> requests.Response: ...
 
 
 class _LoginClient(Protocol):

@@ -38,35 +38,25 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from scraper.errors import FetchError, ParseError
 from scraper.links import normalize_repo_url
 from scraper.matching import normalize_title
 from scraper.models import LinkRecord, Paper
+from scraper.sources.base import VENUE_NAMES
+from scraper.sources.base import Client as _Client
 from scraper.sources.cvf import normalize_arxiv_id
 
 if TYPE_CHECKING:
-    import requests
+    pass
 
 NAME = "paperlists"
 KIND = "venue+aggregator"
 BASE_URL = "https://raw.githubusercontent.com/papercopilot/paperlists/main"
 POLITENESS = "1 request/s to raw.githubusercontent.com (static files; one file per venue-year)"
-VENUES = {
-    "cvpr": "CVPR",
-    "iccv": "ICCV",
-    "wacv": "WACV",
-    "eccv": "ECCV",
-    "neurips": "NeurIPS",
-    "icml": "ICML",
-    "iclr": "ICLR",
-    "acl": "ACL",
-    "emnlp": "EMNLP",
-    "naacl": "NAACL",
-    "coling": "COLING",
-}
+VENUES = {v: n for v, n in VENUE_NAMES.items() if v != "eacl"}
 CONF_DIRS = {"neurips": "nips"}  # venue id -> directory name, where they differ
 # First year of each venue in paperlists, and the step between editions (snapshot 2026-02).
 # Inside the range some years have no file (ICLR 2015/2016, NAACL 2023, COLING 2021/2023):
@@ -119,17 +109,6 @@ _NOT_CODE_HOSTS = frozenset(
 _TRAILING = ").,;:'\"]}>*!?`"
 _LEADING = "(<[\"'*`{"
 _SPLIT_AUTHORS = re.compile(r"[\s\u00a0]*;[\s\u00a0]*")
-
-
-class _Client(Protocol):
-    def get(
-        self,
-        url: str,
-        *,
-        headers: dict[str, str] | None = None,
-        stream: bool = False,
-        allow_status: tuple[int, ...] = (),
-    ) -> requests.Response: ...
 
 
 @dataclass

@@ -20,7 +20,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from bs4 import BeautifulSoup, Tag
@@ -28,10 +28,11 @@ from bs4 import BeautifulSoup, Tag
 from scraper.errors import ConfigError, ParseError
 from scraper.links import normalize_repo_url
 from scraper.models import Paper
+from scraper.sources.base import Client as _Client
 from scraper.sources.cvf import normalize_arxiv_id
 
 if TYPE_CHECKING:
-    import requests
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -82,17 +83,6 @@ _STANDARD = {
     "arxiv version",
     "publisher website",
 }
-
-
-class _Client(Protocol):
-    def get(
-        self,
-        url: str,
-        *,
-        headers: dict[str, str] | None = None,
-        stream: bool = False,
-        allow_status: tuple[int, ...] = (),
-    ) -> requests.Response: ...
 
 
 @dataclass

@@ -24,17 +24,19 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from scraper.errors import FetchError, HostNotAllowed, ParseError
 from scraper.matching import match_titles
 from scraper.models import LinkRecord
+from scraper.sources.base import VENUE_NAMES
+from scraper.sources.base import Client as _Client
 from scraper.sources.cvf import normalize_arxiv_id
 
 if TYPE_CHECKING:
-    import requests
+    pass
 
 NAME = "pwc"
 KIND = "aggregator"
@@ -44,20 +46,7 @@ CACHE_NAME = "pwc-links-between-paper-and-code.parquet"
 POLITENESS = (
     "one download of a static 41 MB file (Hugging Face CDN), cached on disk and never repeated"
 )
-VENUES = {
-    "cvpr": "CVPR",
-    "iccv": "ICCV",
-    "wacv": "WACV",
-    "eccv": "ECCV",
-    "neurips": "NeurIPS",
-    "icml": "ICML",
-    "iclr": "ICLR",
-    "acl": "ACL",
-    "emnlp": "EMNLP",
-    "naacl": "NAACL",
-    "eacl": "EACL",
-    "coling": "COLING",
-}
+VENUES = dict(VENUE_NAMES)
 FIRST_YEAR = 2000
 LAST_YEAR = 2025  # the site shut down in July 2025; the archive is frozen
 COLUMNS = (
@@ -73,17 +62,6 @@ _PARQUET_MAGIC = b"PAR1"
 _CHUNK = 1 << 20
 _EDGE = 20  # characters of a title key compared at its start and end to find near-duplicates
 _EDGE_MIN = 30  # only title keys at least this long are compared by their start and end
-
-
-class _Client(Protocol):
-    def get(
-        self,
-        url: str,
-        *,
-        headers: dict[str, str] | None = None,
-        stream: bool = False,
-        allow_status: tuple[int, ...] = (),
-    ) -> requests.Response: ...
 
 
 @dataclass(frozen=True)
