@@ -1,9 +1,12 @@
 """Claims under test, kept as data (``data/claims.toml``), and their verdicts.
 
-A claim says "framework X is used in lo–hi of the papers of these venues in these years".
-``evaluate`` pools the claim's venue-years in SQL and measures the share for each requested
-denominator (see ``trends.DENOMINATORS``), with a 95% Wilson interval, then applies the verdict
-rule documented on ``verdict``.
+Two kinds of claim:
+
+- ``share`` (the default): "framework X is used in lo–hi of the papers of these venues in these
+  years". ``evaluate`` pools the claim's venue-years in SQL and measures the share for each
+  requested denominator (see ``trends.DENOMINATORS``: code-based D1–D4, mention-based M), with a
+  95% Wilson interval, then applies the verdict rule documented on ``verdict``.
+- ``stars``: "repository R has about N GitHub stars" (see ``analysis.stars``).
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analysis.stars import StarsClaim, evaluate_stars, parse_stars_claim
 from analysis.stats import share as share_of
 from analysis.stats import wilson
-from analysis.trends import DENOMINATORS, FRAMEWORK_LABELS
+from analysis.trends import BASE_CTES, DENOMINATORS, FRAMEWORK_LABELS
 
 MIN_N = 30
 """Default smallest denominator on which a verdict other than "inconclusive" is given."""
@@ -29,6 +33,8 @@ VERDICTS = ("supported", "contradicted", "inconclusive")
 
 RESULT_COLUMNS = [
     "claim_id",
+    "kind",
+    "subject",
     "denominator",
     "numerator",
     "n",
@@ -39,10 +45,17 @@ RESULT_COLUMNS = [
     "reason",
     "claimed_low",
     "claimed_high",
+    "measured_at",
 ]
+"""Columns of ``evaluate``'s frame (and of ``claims.csv``). ``subject`` is the framework ids
+(``pytorch+jax``) of a share claim or the repository of a stars claim; ``measured_at`` is when a
+star count was fetched (empty for share claims)."""
+
+PRECISION_NOTE = "precision: interval wider than the claimed range"
+KINDS = ("share", "stars")
 
 _REQUIRED = ("id", "source", "wording", "venues", "years", "framework", "range", "denominators")
-_OPTIONAL = ("notes",)
+_OPTIONAL = ("notes", "kind")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _EXAMPLE = """[[claim]]
 id = "pytorch-cvpr-recent"
@@ -76,16 +89,26 @@ class Claim:
     range: tuple[float, float]
     denominators: tuple[str, ...]
     notes: str = ""
+    kind: str = "share"
 
     @property
     def framework_label(self) -> str:
         return " or ".join(FRAMEWORK_LABELS.get(f, f) for f in self.frameworks)
 
 
+AnyClaim = Claim | StarsClaim
+"""Either kind of claim; ``.kind`` tells them apart ("share" or "stars")."""
+
+
+def share_claims(claims: list[AnyClaim]) -> list[Claim]:
+    """Only the share claims (the ones drawn on charts), in order."""
+    return [c for c in claims if isinstance(c, Claim)]
+
+
 # ---------------------------------------------------------------- loading
 
 
-def load_claims(path: Path) -> list[Claim]:
+def load_claims(path: Path) -> list[AnyClaim]:
     """Read and validate a claims TOML file (an array of ``[[claim]]`` tables).
 
     Raises ClaimsError naming the file, the claim and the field for anything malformed.
@@ -103,7 +126,7 @@ def load_claims(path: Path) -> list[Claim]:
     return parse_claims(text, source=str(path))
 
 
-def parse_claims(text: str, source: str = "<claims>") -> list[Claim]:
+def parse_claims(text: str, source: str = "<claims>") -> list[AnyClaim]:
     """Parse claims TOML text (pure). ``source`` names the file in error messages."""
     try:
         doc = tomllib.loads(text)
@@ -129,13 +152,22 @@ def parse_claims(text: str, source: str = "<claims>") -> list[Claim]:
     return claims
 
 
-def _parse_claim(table: dict[str, Any], index: int, source: str) -> Claim:
+def _parse_claim(table: dict[str, Any], index: int, source: str) -> AnyClaim:
     where = f"{source}: claim #{index}"
     if isinstance(table.get("id"), str):
         where += f" ({table['id']!r})"
 
     def fail(msg: str) -> ClaimsError:
         return ClaimsError(f"{where}: {msg}")
+
+    kind = table.get("kind", "share")
+    if kind not in KINDS:
+        raise fail(f"kind must be one of {', '.join(KINDS)} (default share), got {kind!r}")
+    if kind == "stars":
+        cid = table.get("id")
+        if not isinstance(cid, str) or not _ID_RE.match(cid):
+            raise fail("id must be a lower-case slug such as 'github-stars-tf-vs-pt'")
+        return parse_stars_claim(table, cid, fail)
 
     missing = [k for k in _REQUIRED if k not in table]
     if missing:
@@ -247,10 +279,9 @@ def verdict(
        ``low > high`` of the range): **contradicted**.
     5. The interval overlaps the range but the point estimate is outside it: **inconclusive**
        (cannot tell).
-    6. The point estimate is inside the range but the interval is wider than the range:
-       **inconclusive** (cannot tell; more papers are needed).
-    7. Otherwise (point estimate inside, interval overlapping and no wider than the range):
-       **supported**.
+    6. Otherwise the point estimate lies inside the (closed) range: **supported**. When the
+       interval is wider than the claimed range the reason carries ``PRECISION_NOTE``: the
+       data agree with the claim but cannot pin the share down to the claimed precision.
 
     Returns ``(verdict, reason)``.
     """
@@ -270,12 +301,10 @@ def verdict(
         return "contradicted", f"{measured} lies entirely {side} the claimed {claim_text}"
     if not lo <= p <= hi:
         return "inconclusive", f"{measured} overlaps the claimed {claim_text}, estimate outside it"
+    reason = f"{measured} inside the claimed {claim_text}"
     if ci_high - ci_low > hi - lo:
-        return (
-            "inconclusive",
-            f"{measured} is wider than the claimed {claim_text}; more papers are needed",
-        )
-    return "supported", f"{measured} inside the claimed {claim_text}"
+        reason += f"; {PRECISION_NOTE}"
+    return "supported", reason
 
 
 def _pct(x: float) -> str:
@@ -289,8 +318,11 @@ def _span(lo: float, hi: float) -> str:
 
 # ---------------------------------------------------------------- evaluation
 
-_EVAL_SQL = """
-WITH claim_ids AS (SELECT unnest($ids::VARCHAR[]) AS claim_id),
+_EVAL_SQL = (
+    "WITH"
+    + BASE_CTES
+    + """,
+claim_ids AS (SELECT unnest($ids::VARCHAR[]) AS claim_id),
 scope AS (
     SELECT DISTINCT * FROM (
         SELECT unnest($scope_claim::VARCHAR[]) AS claim_id,
@@ -307,49 +339,69 @@ base AS (
            count(*) AS d3,
            count(*) FILTER (WHERE ps.has_code_link) AS d2,
            count(*) FILTER (WHERE ps.has_framework) AS d1
-    FROM scope s JOIN paper_status ps ON ps.venue = s.venue AND ps.year = s.year
+    FROM scope s JOIN flags ps ON ps.venue = s.venue AND ps.year = s.year
     GROUP BY s.claim_id
 ),
 users AS (
     SELECT s.claim_id, count(DISTINCT pf.paper_id) AS k
     FROM scope s
-    JOIN paper_frameworks pf ON pf.venue = s.venue AND pf.year = s.year
+    JOIN pf ON pf.venue = s.venue AND pf.year = s.year
     JOIN target t ON t.claim_id = s.claim_id AND t.framework = pf.framework
     GROUP BY s.claim_id
 ),
 pt_tf AS (
     SELECT s.claim_id, count(DISTINCT pf.paper_id) AS d4
-    FROM scope s JOIN paper_frameworks pf ON pf.venue = s.venue AND pf.year = s.year
+    FROM scope s JOIN pf ON pf.venue = s.venue AND pf.year = s.year
     WHERE pf.framework IN ('pytorch', 'tensorflow')
     GROUP BY s.claim_id
+),
+readable AS (
+    SELECT s.claim_id, p.paper_id
+    FROM scope s
+    JOIN papers p ON p.venue = s.venue AND p.year = s.year
+    JOIN paper_texts x ON x.paper_id = p.paper_id AND x.status = 'ok'
+),
+mention_base AS (SELECT claim_id, count(*) AS m FROM readable GROUP BY claim_id),
+mention_users AS (
+    SELECT r.claim_id, count(DISTINCT r.paper_id) AS km
+    FROM readable r
+    JOIN paper_mentions pm ON pm.paper_id = r.paper_id AND pm.mentions > 0
+    JOIN target t ON t.claim_id = r.claim_id AND t.framework = pm.framework
+    GROUP BY r.claim_id
 ),
 missing AS (
     SELECT s.claim_id,
            string_agg(s.venue || ' ' || s.year, ', ' ORDER BY s.venue, s.year) AS missing
     FROM scope s
-    LEFT JOIN venue_year_counts v ON v.venue = s.venue AND v.year = s.year
+    LEFT JOIN vyc v ON v.venue = s.venue AND v.year = s.year
     WHERE v.papers IS NULL
     GROUP BY s.claim_id
 )
 SELECT c.claim_id,
        coalesce(u.k, 0) AS k,
+       coalesce(mu.km, 0) AS km,
        coalesce(b.d1, 0) AS D1, coalesce(b.d2, 0) AS D2, coalesce(b.d3, 0) AS D3,
        coalesce(p.d4, 0) AS D4,
+       coalesce(mb.m, 0) AS M,
        coalesce(m.missing, '') AS missing
 FROM claim_ids c
 LEFT JOIN base b ON b.claim_id = c.claim_id
 LEFT JOIN users u ON u.claim_id = c.claim_id
 LEFT JOIN pt_tf p ON p.claim_id = c.claim_id
+LEFT JOIN mention_base mb ON mb.claim_id = c.claim_id
+LEFT JOIN mention_users mu ON mu.claim_id = c.claim_id
 LEFT JOIN missing m ON m.claim_id = c.claim_id
 """
+)
 
 
 def measure(con: duckdb.DuckDBPyConnection, claims: list[Claim]) -> pd.DataFrame:
-    """Pooled counts per claim, in one SQL query over the views.
+    """Pooled counts per share claim, in one SQL query over the views.
 
-    Columns: claim_id, k (papers of the claim's venue-years using any of its frameworks),
-    D1, D2, D3, D4 (denominator sizes), missing (claim venue-years with no papers, as
-    "cvpr 2024, icml 2023", or "").
+    Columns: claim_id, k (papers of the claim's venue-years whose code uses any of its
+    frameworks), km (papers whose text was read and names any of them), D1, D2, D3, D4, M
+    (denominator sizes), missing (claim venue-years with no papers, as "cvpr 2024, icml 2023",
+    or "").
     """
     scope = [(c.id, v, y) for c in claims for v in c.venues for y in c.years]
     target = [(c.id, f) for c in claims for f in c.frameworks]
@@ -365,26 +417,60 @@ def measure(con: duckdb.DuckDBPyConnection, claims: list[Claim]) -> pd.DataFrame
 
 
 def evaluate(
-    con: duckdb.DuckDBPyConnection, claims: list[Claim], *, min_n: int = MIN_N
+    con: duckdb.DuckDBPyConnection, claims: list[AnyClaim], *, min_n: int = MIN_N
 ) -> pd.DataFrame:
-    """One row per claim × requested denominator, in claim order.
+    """One row per share claim × requested denominator and per stars claim × repository.
 
-    Columns: claim_id, denominator, numerator, n, share, ci_low, ci_high, verdict, reason,
-    claimed_low, claimed_high. The numerator is the number of papers (pooled over the claim's
-    venues and years) that use the claim's framework; ``n`` the size of the denominator
-    (D1..D4, see ``trends.DENOMINATORS``). Verdicts follow ``verdict`` with ``min_n``.
+    Columns: ``RESULT_COLUMNS``, rows in claim order. For a share claim the numerator is the
+    number of papers (pooled over the claim's venues and years) that use the claim's framework
+    (for M: whose text names it); ``n`` the size of the denominator (D1..D4, M, see
+    ``trends.DENOMINATORS``). Verdicts follow ``verdict`` with ``min_n``. Stars claims follow
+    ``analysis.stars.evaluate_stars`` (numerator: the measured stars; n: empty).
     """
-    if not claims:
-        return pd.DataFrame({c: [] for c in RESULT_COLUMNS})
-    counts = measure(con, claims).set_index("claim_id")
-    rows = []
-    for c in claims:  # one row per claim × denominator (a handful), not per paper
-        rec = counts.loc[c.id]
-        for den in c.denominators:
-            k, n = int(rec["k"]), int(rec[den])
-            lo, hi = wilson(k, n)
-            v, reason = verdict(k, n, c.range, min_n=min_n, missing=str(rec["missing"]))
-            rows.append(
-                [c.id, den, k, n, share_of(k, n), lo, hi, v, reason, c.range[0], c.range[1]]
-            )
-    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    shares = share_claims(claims)
+    stars = [c for c in claims if isinstance(c, StarsClaim)]
+    share_rows: dict[str, list[dict[str, Any]]] = {}
+    if shares:
+        counts = measure(con, shares).set_index("claim_id")
+        for c in shares:  # one row per claim × denominator (a handful), not per paper
+            rec = counts.loc[c.id]
+            share_rows[c.id] = []
+            for den in c.denominators:
+                k, n = int(rec["km" if den == "M" else "k"]), int(rec[den])
+                lo, hi = wilson(k, n)
+                v, reason = verdict(k, n, c.range, min_n=min_n, missing=str(rec["missing"]))
+                share_rows[c.id].append(
+                    {
+                        "claim_id": c.id,
+                        "kind": "share",
+                        "subject": "+".join(c.frameworks),
+                        "denominator": den,
+                        "numerator": k,
+                        "n": n,
+                        "share": share_of(k, n),
+                        "ci_low": lo,
+                        "ci_high": hi,
+                        "verdict": v,
+                        "reason": reason,
+                        "claimed_low": c.range[0],
+                        "claimed_high": c.range[1],
+                        "measured_at": None,
+                    }
+                )
+    star_rows: dict[str, list[dict[str, Any]]] = {}
+    for row in evaluate_stars(con, stars) if stars else []:
+        star_rows.setdefault(row["claim_id"], []).append(row)
+    rows = [r for c in claims for r in (share_rows.get(c.id) or star_rows.get(c.id) or [])]
+    df = pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    return df.astype(
+        {
+            "numerator": "Int64",
+            "n": "Int64",
+            "share": "float64",
+            "ci_low": "float64",
+            "ci_high": "float64",
+            "claimed_low": "float64",
+            "claimed_high": "float64",
+            "measured_at": "datetime64[us]",
+        }
+    )

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
+from analysis.affiliations import AffiliationRulesError
 from analysis.claims import ClaimsError
 from scraper import __version__
 from scraper.config import Settings, load_settings
@@ -79,7 +80,7 @@ class Group(click.Group):
             err = CliError(str(exc))
             err.exit_code = 75
             raise err from None
-        except (FwcensusError, ClaimsError) as exc:
+        except (FwcensusError, ClaimsError, AffiliationRulesError) as exc:
             raise CliError(str(exc)) from None
 
 
@@ -346,15 +347,36 @@ def _open_reader(settings: Settings) -> Any:
     default=None,
     help="Output directory (default reports/).",
 )
+@click.option(
+    "--claims",
+    "claims_path",
+    type=click.Path(path_type=Path, exists=True),
+    default=None,
+    help="Claims to judge (default data/claims.toml).",
+)
+@click.option(
+    "--affiliations",
+    "affiliations_path",
+    type=click.Path(path_type=Path, exists=True),
+    default=None,
+    help="Industry/academia rules (default data/affiliations.toml).",
+)
 @pass_ctx
-def report(ctx: Ctx, out: Path | None) -> None:
-    """Write reports/report.md and reports/report.html (charts, tables, claim verdicts)."""
+def report(
+    ctx: Ctx, out: Path | None, claims_path: Path | None, affiliations_path: Path | None
+) -> None:
+    """Write the report: index.html (self-contained), report.md, charts, CSV and Parquet tables."""
     from analysis.render import write_report
 
     out = out or ctx.settings.reports_dir
     with _open_reader(ctx.settings) as store:
-        files = write_report(store.con, out)
-    click.echo(f"report written: {files.html}\n                {files.markdown}")
+        files = write_report(
+            store.con, out, claims_path=claims_path, affiliations_path=affiliations_path
+        )
+    click.echo(
+        f"report written: {files.index}\n                {files.html}\n"
+        f"                {files.markdown}"
+    )
 
 
 @cli.command()
@@ -386,6 +408,26 @@ def sql(ctx: Ctx, query: str, fmt: str) -> None:
             shutil.get_terminal_size().columns,
         ):
             click.echo(frame.to_string(index=False) if len(frame) else "(no rows)")
+
+
+@cli.command()
+@click.option(
+    "--parquet",
+    "out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Directory to write (one sub-directory per table).",
+)
+@pass_ctx
+def export(ctx: Ctx, out: Path) -> None:
+    """Export the tables and views as Parquet, partitioned by venue and year (hive layout)."""
+    from analysis.export import export_parquet
+
+    with _open_reader(ctx.settings) as store:
+        paths = export_parquet(store.con, out)
+    click.echo(f"exported {len(paths)} tables to {out}")
+    for path in paths:
+        click.echo(f"  {path}")
 
 
 STATUS_SQL = """

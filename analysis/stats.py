@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 Z95 = 1.959963984540054
 """The two-sided 95% normal quantile; the SQL views use the same constant."""
 
@@ -39,3 +41,50 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
 def share(k: int, n: int) -> float:
     """``k / n``, or nan when ``n == 0``."""
     return k / n if n > 0 else math.nan
+
+
+GROUP_SHARE_COLUMNS = ["framework", "numerator", "denominator_size", "share", "ci_low", "ci_high"]
+
+
+def group_shares(papers: pd.DataFrame, group: str) -> pd.DataFrame:
+    """Framework shares per group of papers, with 95% Wilson intervals. Pure, vectorised.
+
+    ``papers``: one row per paper with a ``group`` column (rows whose group is NA are left
+    out) and a ``frameworks`` column (a list of framework ids; a repeated id counts once).
+    Returns one row per group × framework used anywhere in ``papers``: ``group``, then
+    ``GROUP_SHARE_COLUMNS`` (numerator: papers of the group using the framework;
+    denominator_size: papers of the group). Groups are sorted, frameworks alphabetical.
+    """
+    cols = [group, *GROUP_SHARE_COLUMNS]
+    known = papers[papers[group].notna()]
+    if known.empty:
+        return pd.DataFrame({c: [] for c in cols})
+    sizes = known.groupby(group).size()
+    users = (
+        known[[group, "frameworks"]]
+        .reset_index(drop=True)
+        .reset_index(names="_paper")
+        .explode("frameworks")
+        .dropna()
+        .drop_duplicates()
+        .groupby([group, "frameworks"])
+        .size()
+    )
+    frameworks = sorted(set(users.index.get_level_values(1)))
+    grid = pd.MultiIndex.from_product([sorted(sizes.index), frameworks], names=[group, "fw"])
+    out = pd.DataFrame(
+        {
+            group: grid.get_level_values(0),
+            "framework": grid.get_level_values(1),
+            "numerator": users.reindex(grid, fill_value=0).to_numpy().astype("int64"),
+        }
+    )
+    out["denominator_size"] = out[group].map(sizes).astype("int64")
+    out["share"] = out["numerator"] / out["denominator_size"]
+    # one interval per group × framework (a few dozen rows), never per paper
+    bounds = [
+        wilson(int(k), int(n)) for k, n in zip(out.numerator, out.denominator_size, strict=True)
+    ]
+    out["ci_low"] = [b[0] for b in bounds]
+    out["ci_high"] = [b[1] for b in bounds]
+    return out[cols]

@@ -282,3 +282,19 @@ def test_scan_reports_a_missing_repository_and_goes_on(tmp_path, demo_web):
     lines = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
     assert lines[0]["status"] == "error" and "not_found" in lines[0]["error"]
     assert lines[1]["primary"] == "pytorch"
+
+
+def test_export_parquet_round_trips(tmp_path, demo_database):
+    import duckdb
+
+    out = tmp_path / "pq"
+    result = invoke("--db", str(demo_database[0]), "export", "--parquet", str(out))
+    assert result.exit_code == 0, result.output
+    con = duckdb.connect()
+    n = con.execute(
+        f"SELECT count(*) FROM read_parquet('{out}/papers/**/*.parquet', hive_partitioning=true)"
+    ).fetchall()[0][0]
+    venues = con.execute(
+        f"SELECT DISTINCT venue FROM read_parquet('{out}/papers/**/*.parquet', "
+        "hive_partitioning=true) ORDER BY 1").fetchall()
+    assert n == 105 and venues == [("cvpr",), ("iccv",)]

@@ -138,3 +138,71 @@ def test_save_png(populated: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
     path = save_png(plot_adoption(query_adoption(populated), "cvpr"), tmp_path / "c.png")
     data = path.read_bytes()
     assert data.startswith(b"\x89PNG") and len(data) > 10_000
+
+
+def test_framework_mix_chart(populated: duckdb.DuckDBPyConnection) -> None:
+    from analysis.charts import MIX_STYLES, plot_framework_mix
+    from analysis.trends import query_framework_mix
+
+    fig = plot_framework_mix(query_framework_mix(populated))
+    ax = fig.axes[0]
+    segments: dict[str, list[Rectangle]] = {}
+    for patch in ax.patches:
+        segments.setdefault(patch.get_gid() or "", []).append(patch)
+    assert set(segments) == {f"mix:{c}" for c in MIX_STYLES}
+    # one segment per year and category; each year's bar stacks to 100%
+    assert all(len(s) == 2 for s in segments.values())
+    tops = {}
+    for patches in segments.values():
+        for p in patches:
+            year = round(p.get_x() + p.get_width() / 2)
+            tops[year] = max(tops.get(year, 0.0), p.get_y() + p.get_height())
+    assert tops == pytest.approx({2022: 100.0, 2023: 100.0})
+    pt = sorted(segments["mix:pytorch"], key=lambda p: p.get_x())
+    assert [p.get_height() for p in pt] == pytest.approx([200 / 3, 60.0])  # 2 of 3, 3 of 5
+    both = sorted(segments["mix:pytorch+tensorflow"], key=lambda p: p.get_x())
+    assert both[1].get_hatch() == "//" and both[1].get_height() == pytest.approx(20.0)
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert labels == ["2022\nn=3", "2023\nn=5"]
+    assert "%" in ax.get_ylabel() and ax.get_xlabel().startswith("Year")
+    assert "all venues pooled" in fig.get_suptitle()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == [
+        "PyTorch (not TensorFlow)",
+        "TensorFlow (not PyTorch)",
+        "PyTorch and TensorFlow",
+        "JAX (neither of the two)",
+        "Other framework only",
+    ]
+    assert figure_png(fig)[:4] == b"\x89PNG"
+    empty = plot_framework_mix(query_framework_mix(populated).iloc[0:0])
+    assert any("No D1 papers" in t.get_text() for t in empty.axes[0].texts)
+
+
+def test_small_multiples_one_panel_per_venue(
+    populated: duckdb.DuckDBPyConnection, tools: DbTools
+) -> None:
+    from analysis.charts import plot_small_multiples
+
+    tools.add_papers(populated, "iclr", 2023, 4, frameworks=["jax"])
+    tools.add_papers(populated, "iclr", 2024, 2, frameworks=["pytorch"])
+    fig = plot_small_multiples(query_adoption(populated), "D1", ncols=2)
+    panels = [ax for ax in fig.axes if ax.axison]
+    assert [ax.get_title() for ax in panels] == ["CVPR (n = 8)", "ICLR (n = 6)"]
+    blank = [ax for ax in fig.axes if not ax.axison]
+    # NeurIPS has papers but none in D1: its panel says so; the 4th grid cell is unused
+    assert any("NeurIPS: no D1 papers" in t.get_text() for ax in blank for t in ax.texts)
+    assert len(fig.axes) == 4
+    lines = {ln.get_gid(): ln for ax in panels for ln in ax.get_lines()}
+    # the same frameworks (most used overall first) in every panel, same colours
+    assert set(lines) == {
+        f"share:{v}:{f}" for v in ("cvpr", "iclr") for f in ("pytorch", "jax", "tensorflow")
+    }
+    assert lines["share:iclr:jax"].get_color() == FRAMEWORK_STYLES["jax"][0]
+    assert list(lines["share:iclr:jax"].get_ydata()) == pytest.approx([100.0, 0.0])
+    iclr = panels[1]
+    assert [t.get_text() for t in iclr.get_xticklabels()] == ["2023\nn=4", "2024\nn=2"]
+    assert panels[0].get_ylim() == (0.0, 100.0) and "%" in panels[0].get_ylabel()
+    legend = fig.legends[0]
+    assert [t.get_text() for t in legend.get_texts()] == ["PyTorch", "JAX", "TensorFlow"]
+    assert "per venue" in fig.get_suptitle()

@@ -75,3 +75,36 @@ def test_share() -> None:
 def test_z95_is_the_constant_the_sql_views_use() -> None:
     views = (Path(__file__).resolve().parents[2] / "scraper" / "views.sql").read_text()
     assert repr(Z95) in views
+
+
+def test_group_shares_counts_each_paper_once_per_framework() -> None:
+    import pandas as pd
+
+    from analysis.stats import group_shares
+
+    papers = pd.DataFrame(
+        {
+            "g": ["a", "a", "a", "b", None],
+            "frameworks": [
+                ["pytorch", "pytorch"],  # listed twice, counts once
+                ["pytorch", "tensorflow"],
+                ["jax"],
+                ["tensorflow"],
+                ["pytorch"],  # no group: left out
+            ],
+        }
+    )
+    out = group_shares(papers, "g")
+    got = {(r.g, r.framework): (r.numerator, r.denominator_size) for r in out.itertuples()}
+    assert got == {
+        ("a", "jax"): (1, 3),
+        ("a", "pytorch"): (2, 3),
+        ("a", "tensorflow"): (1, 3),
+        ("b", "jax"): (0, 1),
+        ("b", "pytorch"): (0, 1),
+        ("b", "tensorflow"): (1, 1),
+    }
+    row = out[(out.g == "a") & (out.framework == "pytorch")].iloc[0]
+    assert row.share == pytest.approx(2 / 3)
+    assert (row.ci_low, row.ci_high) == pytest.approx(wilson(2, 3))
+    assert group_shares(papers.iloc[0:0], "g").empty
