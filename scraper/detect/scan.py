@@ -63,12 +63,9 @@ from scraper.detect.paths import (
 from scraper.detect.python import FileImports, extract_imports
 from scraper.models import FrameworkEvidence
 
-DETECTOR_VERSION = (
-    "1.1"  # 1.1: vendored package copies, identical copies once, aux-only not counted
-)
+DETECTOR_VERSION = "1.1"  # 1.1: package copies vendored, duplicates once, aux-only ignored
 INCOMPLETE_FACTOR = 0.8
 DEFAULT_LIMITS = ScanLimits()
-_ATTRIBUTE = re.compile(r"\b([A-Za-z_]\w*)\.([A-Z]\w*)")
 _CODE_LANGUAGES = ("python", "jupyter")
 
 
@@ -109,6 +106,7 @@ class _CodeFile:
     imports: FileImports
     text: str
     digest: bytes = b""  # of the file's content: identical copies count once
+    attributes: list[tuple[str, str]] | None = None  # (base, class) such as (transformers, TFX)
 
 
 class _Collector:
@@ -122,6 +120,12 @@ class _Collector:
         self.code: list[_CodeFile] = []
         self.hits: list[Hit] = []
         self.problems: list[tuple[str, str]] = []
+        prefixes = "|".join(re.escape(p) for p in sorted(table.name_prefixes, key=len)[::-1])
+        # ``base.TFSomething``: only names a multi-backend prefix can start, so the text is
+        # scanned once per file for little more than those prefixes.
+        self.attribute = (
+            re.compile(rf"\b([A-Za-z_]\w*)\.((?:{prefixes})[A-Z]\w*)") if prefixes else None
+        )
 
     def add(self, path: str, data: bytes) -> None:
         self.paths.append(path)
@@ -156,7 +160,12 @@ class _Collector:
         imports = extract_imports(data, thorough=self.thorough)
         if imports.problem and source == "code":
             self.problems.append((path, imports.problem))
+        # Only imports the alias table knows can matter; keeping just those keeps the memory
+        # per file small (a repository may hold 200,000 files).
+        imports.imports = [(m, n) for m, n in imports.imports if self._known(m, n)]
         if imports.imports:
+            modules = {m for m, _ in imports.imports}
+            imports.aliases = {a: m for a, m in imports.aliases.items() if m in modules}
             text = ""  # kept only when needed: attribute use such as transformers.TFAutoModel
             if self._uses_multi_backend(imports):
                 text = data if isinstance(data, str) else _text(data)
@@ -164,6 +173,10 @@ class _Collector:
             digest = hashlib.blake2b(raw, digest_size=16).digest()
             self.code.append(_CodeFile(path, source, imports, text, digest))
         return imports.problem
+
+    def _known(self, module: str, names: tuple[str, ...]) -> bool:
+        lookup = self.table.lookup_import
+        return lookup(module) is not None or any(lookup(f"{module}.{n}") for n in names)
 
     def _uses_multi_backend(self, imports: FileImports) -> bool:
         for module, _ in imports.imports:
@@ -261,7 +274,8 @@ class _Collector:
         hits: list[Hit] = []
         code, copies = self._distinct_code(roles)
         if copies:
-            notes.append(f"{_count(copies, 'identical copy')} of code files counted once")
+            shown = _count(copies, "identical copy")
+            notes.append(f"{shown} of framework-importing files counted once")
         neutral: dict[str, list[str]] = defaultdict(list)
         multi_votes: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         multi_silent: dict[str, list[str]] = defaultdict(list)
@@ -334,11 +348,14 @@ class _Collector:
         bases = {module.split(".", 1)[0]} | {
             alias for alias, target in item.imports.aliases.items() if target == module
         }
-        for match in _ATTRIBUTE.finditer(item.text):
-            if match.group(1) in bases:
-                framework = self.table.class_framework(match.group(2))
+        if item.attributes is None:  # once per file, whatever its number of imports
+            found = self.attribute.findall(item.text) if self.attribute else []
+            item.attributes = list(dict.fromkeys(found))
+        for base, name in item.attributes:
+            if base in bases:
+                framework = self.table.class_framework(name)
                 if framework:
-                    votes.setdefault(framework, set()).add(match.group(2))
+                    votes.setdefault(framework, set()).add(name)
         return votes
 
     def _languages(self, stats: ArchiveStats | None) -> dict[str, int]:

@@ -106,9 +106,12 @@ def test_vendored_code_and_converters_do_not_flip_the_label() -> None:
         py("convert_checkpoint.py", "import tensorflow as tf"),
     ]
     members += [
-        py(f"third_party/slim/nets/net{i}.py", "import tensorflow as tf") for i in range(30)
+        py(f"third_party/slim/nets/net{i}.py", "import tensorflow as tf", f"N = {i}")
+        for i in range(30)
     ]
-    members += [py(f"external/tf_models/m{i}_pb2.py", "import tensorflow") for i in range(10)]
+    members += [
+        py(f"external/tf_models/m{i}_pb2.py", "import tensorflow", f"N = {i}") for i in range(10)
+    ]
     result = scan(members)
     assert result.primary == "pytorch"
     assert result.frameworks == ["pytorch"]
@@ -116,8 +119,8 @@ def test_vendored_code_and_converters_do_not_flip_the_label() -> None:
 
 
 def test_two_frameworks_really_used() -> None:
-    members = [py(f"pt/m{i}.py", "import torch") for i in range(6)]
-    members += [py(f"tf/m{i}.py", "import tensorflow as tf") for i in range(3)]
+    members = [py(f"pt/m{i}.py", "import torch", f"N = {i}") for i in range(6)]
+    members += [py(f"tf/m{i}.py", "import tensorflow as tf", f"N = {i}") for i in range(3)]
     result = scan(members)
     assert result.primary == "pytorch"
     assert result.frameworks == ["pytorch", "tensorflow"]
