@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from analysis.errors import AffiliationRulesError
 from analysis.stats import GROUP_SHARE_COLUMNS, group_shares
 
 DEFAULT_RULES = Path(__file__).resolve().parents[1] / "data" / "affiliations.toml"
@@ -31,10 +32,6 @@ NO_DATA_NOTE = (
     "affiliations column on papers (sources such as paperlists give them as aff / aff_domain), "
     "so the industry vs academia breakdown is skipped."
 )
-
-
-class AffiliationRulesError(ValueError):
-    """The affiliation rules file is missing or malformed; the message says how to fix it."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from analysis.errors import ClaimsError
 from analysis.stars import StarsClaim, evaluate_stars, parse_stars_claim
 from analysis.stats import share as share_of
 from analysis.stats import wilson
@@ -66,10 +67,6 @@ years = [2022, 2023, 2024]
 framework = "pytorch"
 range = [0.70, 0.75]
 denominators = ["D1", "D2", "D3"]"""
-
-
-class ClaimsError(ValueError):
-    """The claims file is missing or malformed; the message says where and how to fix it."""
 
 
 @dataclass(frozen=True)

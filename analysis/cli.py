@@ -18,8 +18,7 @@ from typing import Any, TypeVar
 
 import click
 
-from analysis.affiliations import AffiliationRulesError
-from analysis.claims import ClaimsError
+from analysis.errors import AffiliationRulesError, ClaimsError
 from scraper import __version__
 from scraper.config import Settings, load_settings
 from scraper.config import parse_years as config_parse_years
