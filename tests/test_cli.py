@@ -296,7 +296,8 @@ def test_export_parquet_round_trips(tmp_path, demo_database):
     ).fetchall()[0][0]
     venues = con.execute(
         f"SELECT DISTINCT venue FROM read_parquet('{out}/papers/**/*.parquet', "
-        "hive_partitioning=true) ORDER BY 1").fetchall()
+        "hive_partitioning=true) ORDER BY 1"
+    ).fetchall()
     assert n == 105 and venues == [("cvpr",), ("iccv",)]
 
 
@@ -306,11 +307,12 @@ def test_scanning_starts_fast_without_pandas_or_duckdb(tmp_path):
     import sys
 
     (tmp_path / "train.py").write_bytes(TORCH_FILE)
-    code = ("import sys\nfrom analysis.cli import cli\n"
-            f"cli.main(['scan', {str(tmp_path)!r}, '--json'], standalone_mode=False)\n"
-            "print(sorted(m for m in ('pandas', 'duckdb', 'matplotlib', 'sklearn') "
-            "if m in sys.modules))")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60)
+    code = (
+        "import sys\nfrom analysis.cli import cli\n"
+        f"cli.main(['scan', {str(tmp_path)!r}, '--json'], standalone_mode=False)\n"
+        "print(sorted(m for m in ('pandas', 'duckdb', 'matplotlib', 'sklearn') "
+        "if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "[]"

@@ -206,12 +206,13 @@ def test_report_compares_publication_with_today(demo_db, tmp_path):
     with Store.open(path, read_only=True) as store:
         files = write_report(store.con, tmp_path, demo=True)
     md = files.markdown.read_text()
-    section = md[md.index("## As of publication vs today"):md.index("## Industry and academia")]
+    section = md[md.index("## As of publication vs today") : md.index("## Industry and academia")]
     assert "84 repositories scanned" in section and "1 had no commit that old" in section
     assert "3 repositories changed their primary framework" in section
     # CVPR 2023 TensorFlow: 5 / 33 at publication (T4 + B), 5 / 34 today (T4 + B)
-    row = next(line for line in section.splitlines()
-               if line.startswith("| CVPR | 2023 | TensorFlow"))
+    row = next(
+        line for line in section.splitlines() if line.startswith("| CVPR | 2023 | TensorFlow")
+    )
     assert "5 / 33" in row and "5 / 34" in row
     assert section.count("demo-lab/cvpr20") == 3
     assert 'id="switches-table"' in files.html.read_text()
