@@ -30,6 +30,9 @@ class Paper:
     # Code links as the source publishes them (PMLR "Code"/"Software", OpenReview code fields,
     # ACL <pwccode>): URLs as found; the pipeline normalises them into CodeLinks.
     code_urls: tuple[str, ...] = ()
+    # Authors' affiliations and their e-mail domains, where the source gives them (paperlists).
+    affiliations: tuple[str, ...] = ()
+    affiliation_domains: tuple[str, ...] = ()
 
     @property
     def paper_id(self) -> str:

@@ -21,6 +21,8 @@ CREATE TABLE IF NOT EXISTS papers (
     supp_url      VARCHAR,
     arxiv_id      VARCHAR,
     openreview_id VARCHAR,
+    affiliations  VARCHAR[],             -- where the source gives them (paperlists aff)
+    affiliation_domains VARCHAR[],
     source        VARCHAR NOT NULL,
     first_seen    TIMESTAMP NOT NULL,
     last_seen     TIMESTAMP NOT NULL

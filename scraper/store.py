@@ -24,7 +24,7 @@ from scraper.models import CodeLink, Paper, RepoMeta, RepoRef
 if TYPE_CHECKING:
     from scraper.detect import ScanResult
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _HERE = Path(__file__).resolve().parent
 
 
@@ -189,6 +189,10 @@ class Store:
             ):
                 self.con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {kind}")
             self.con.execute("INSERT INTO schema_version VALUES (3, ?)", [utcnow()])
+        if version < 4:
+            for column in ("affiliations", "affiliation_domains"):
+                self.con.execute(f"ALTER TABLE papers ADD COLUMN IF NOT EXISTS {column} VARCHAR[]")
+            self.con.execute("INSERT INTO schema_version VALUES (4, ?)", [utcnow()])
         # Column changes go here as `if version < 2: ALTER ...`, each recording its version.
         self.con.execute((_HERE / "views.sql").read_text())
 
@@ -239,6 +243,8 @@ class Store:
             row = asdict(p)
             del row["code_urls"]  # stored as code_links
             row["authors"] = list(p.authors)
+            row["affiliations"] = list(p.affiliations) or None
+            row["affiliation_domains"] = list(p.affiliation_domains) or None
             row["paper_id"] = p.paper_id
             row["first_seen"] = now
             row["last_seen"] = now
@@ -415,6 +421,27 @@ class Store:
                 ["first_seen", "matched_by"],
             )
             self.upsert_code_links(rekeyed, now)
+            # a later source may know what the first did not: fill missing affiliations
+            fill = [
+                {
+                    "paper_id": merged[p.paper_id][0],
+                    "affiliations": list(p.affiliations),
+                    "affiliation_domains": list(p.affiliation_domains) or None,
+                }
+                for p in papers
+                if p.paper_id in merged and p.affiliations
+            ]
+            if fill:
+                self.con.register("_fill_aff", pd.DataFrame(fill))
+                try:
+                    self.con.execute(
+                        "UPDATE papers SET affiliations = f.affiliations, "
+                        "affiliation_domains = f.affiliation_domains FROM _fill_aff f "
+                        "WHERE papers.paper_id = f.paper_id "
+                        "AND (papers.affiliations IS NULL OR len(papers.affiliations) = 0)"
+                    )
+                finally:
+                    self.con.unregister("_fill_aff")
         return new
 
     def listing_due(self, venue: str, year: int, source: str, relist_days: float) -> bool:

@@ -248,6 +248,16 @@ def test_papers_listed_by_two_sources_are_merged_with_provenance(tmp_path, demo_
             "GROUP BY ALL ORDER BY source"
         )
     assert prov.values.tolist() == [["cvf", "self", 12], ["paperlists", "title-exact", 12]]
+    # paperlists knew the affiliations the proceedings did not: they fill the merged rows,
+    # and the report's industry/academia breakdown has data
+    from analysis.affiliations import compute_affiliations
+
+    with Store.open(db, read_only=True) as store:
+        filled = store.query("SELECT count(*) AS n FROM papers WHERE len(affiliations) > 0").n[0]
+        result = compute_affiliations(store.con)
+    assert filled == 12
+    counts = dict(zip(result.counts.iloc[:, 0], result.counts.iloc[:, 1], strict=False))
+    assert counts == {"academia": 6, "industry": 0, "mixed": 6, "unknown": 0}, counts
 
 
 def test_status_shows_due_and_failed_repositories(tmp_path):

@@ -614,6 +614,13 @@ def _publication_commit(p: DemoPaper, head_sha: str) -> dict[str, Resource]:
     return out
 
 
+# Affiliations the demo's paperlists file gives (aff / aff_domain, one entry per author).
+AFFILIATIONS = (
+    ("Google Research; Stanford University", "google.com; stanford.edu"),
+    ("Tsinghua University", "tsinghua.edu.cn"),
+)
+
+
 def _paperlists(venue: str, year: int) -> list[dict[str, object]]:
     """A papercopilot/paperlists file: flat records, a messy ``github`` field."""
     messy = [
@@ -635,7 +642,8 @@ def _paperlists(venue: str, year: int) -> list[dict[str, object]]:
                 "status": "Poster",
                 "track": "main",
                 "author": "; ".join(p.authors),
-                "aff": "",
+                "aff": AFFILIATIONS[p.index % 2][0],
+                "aff_domain": AFFILIATIONS[p.index % 2][1],
                 "site": f"https://openaccess.thecvf.com{p.prefix}/html/{p.stem}.html",
                 "pdf": f"https://openaccess.thecvf.com{p.prefix}/papers/{p.stem}.pdf",
                 "github": github,

@@ -400,7 +400,14 @@ def _paper(entry: dict[str, Any], venue: str, year: int, native_id: str) -> Pape
         status=_text(entry.get("status")) or None,
         openreview_id=_openreview_id(entry),
         code_urls=tuple(clean_code_field(entry.get("github"))),
+        affiliations=_split_semicolons(entry.get("aff")),
+        affiliation_domains=_split_semicolons(entry.get("aff_domain")),
     )
+
+
+def _split_semicolons(value: object) -> tuple[str, ...]:
+    """paperlists ``aff`` / ``aff_domain``: one ``;``-separated entry per author (may repeat)."""
+    return tuple(part.strip() for part in _text(value).split(";") if part.strip())
 
 
 def _records(entry: dict[str, Any], paper: Paper) -> list[LinkRecord]:
