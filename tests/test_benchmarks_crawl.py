@@ -1,0 +1,234 @@
+"""Smoke tests of the benchmark scripts (benchmarks/crawl.py, ingest.py, memory.py) at tiny
+sizes, so the scripts keep working as the pipeline and the store change."""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import sys
+import time
+from pathlib import Path
+from types import ModuleType
+
+import duckdb
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load(name: str) -> ModuleType:
+    """A benchmark script as a module (benchmarks/ is a folder of scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(
+        f"bench_{name}", ROOT / "benchmarks" / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+crawl = _load("crawl")
+ingest = _load("ingest")
+memory = _load("memory")
+
+
+def _web(listings: list[tuple[int, int]], mode: str = "thread"):
+    return crawl.LocalWeb(functools.partial(crawl.world_resources, listings), mode)
+
+
+# --- crawl.py -----------------------------------------------------------------------------------
+
+
+def test_a_crawl_run_reads_every_paper_and_counts_requests_per_stage(tmp_path):
+    with _web([(2019, 6)]) as web:
+        web.set_latency(0.01)
+        run = crawl.run_crawl(web.settings(db_path=tmp_path / "db.duckdb"), 2019, 3, 0.01)
+        seen = web.arrivals()
+    assert run.status == "ok"
+    assert (run.papers, run.repos) == (6, 6)
+    # robots.txt + one listing page + one request per PDF
+    assert run.requests[crawl.CVF_HOST] == 8
+    assert run.requests_per_paper == 8 / 6
+    assert 2.0 <= run.requests_per_repo <= 3.0 and run.meets_request_targets()
+    pdfs, repos = run.stage("PDFs"), run.stage("repositories")
+    assert (pdfs.items, pdfs.requests) == (6, 6)
+    assert (repos.items, repos.requests) == (6, 12)  # metadata + tarball each
+    # the client's counters and what the server saw agree
+    assert len(seen) == sum(run.requests.values())
+    assert run.ideal_seconds >= 0.01 * (2 + 2 * 1 + 2 * 2)  # 2 rounds of 3 workers per stage
+    assert 0 < run.efficiency <= 1.05
+    assert run.seconds > run.outside_stages >= 0
+
+
+def test_the_naive_baseline_fetches_the_urls_of_a_run_once_in_order(tmp_path):
+    with _web([(2019, 3)]) as web:
+        crawl.run_crawl(web.settings(db_path=tmp_path / "db.duckdb"), 2019, 1, 0.0)
+        paths = [path for path, _when in web.arrivals()]
+        seconds = crawl.naive_fetch([web.base_url + path for path in paths])
+        again = [path for path, _when in web.arrivals()]
+    assert again == paths and seconds > 0
+    assert "/cvf/CVPR2019?day=all" in paths and sum(p.endswith(".pdf") for p in paths) == 3
+
+
+def test_politeness_gaps_are_measured_per_host():
+    arrivals = [
+        ("/cvf/robots.txt", 10.0),
+        ("/api/repos/a/b", 10.1),
+        ("/cvf/CVPR2019?day=all", 11.0),
+        ("/api/repos/a/c", 10.2),
+        ("/cvf/content/x.pdf", 11.5),
+        ("/codeload/a/b/tar.gz/HEAD", 12.0),
+    ]
+    gaps = {g.host: g for g in crawl.politeness_gaps(arrivals, {"api.github.com": 0.25}, 1.0)}
+    assert gaps["openaccess.thecvf.com"].requests == 3
+    assert abs(gaps["openaccess.thecvf.com"].min_gap - 0.5) < 1e-9
+    assert abs(gaps["openaccess.thecvf.com"].mean_gap - 0.75) < 1e-9
+    assert not gaps["openaccess.thecvf.com"].ok  # 0.5 s apart, 1 s asked
+    assert abs(gaps["api.github.com"].min_gap - 0.1) < 1e-9 and not gaps["api.github.com"].ok
+    assert gaps["codeload.github.com"].min_gap is None and gaps["codeload.github.com"].ok
+    assert crawl.Gap("h", 2, 1.0, 0.91, 0.91).ok and not crawl.Gap("h", 2, 1.0, 0.89, 1.0).ok
+
+
+def test_per_host_intervals_hold_in_a_real_run(tmp_path):
+    intervals = {"api.github.com": 0.2, "codeload.github.com": 0.25}
+    with _web([(2019, 2)]) as web:
+        settings = web.settings(
+            db_path=tmp_path / "db.duckdb", default_interval=0.3, host_intervals=intervals
+        )
+        run = crawl.run_crawl(settings, 2019, 4, 0.0)
+        gaps = crawl.politeness_gaps(web.arrivals(), intervals, 0.3)
+    assert run.papers == 2
+    by_host = {g.host: g for g in gaps}
+    assert by_host["openaccess.thecvf.com"].requests == 4  # robots, listing, 2 PDFs
+    assert set(by_host) == {"openaccess.thecvf.com", "api.github.com", "codeload.github.com"}
+    for gap in gaps:  # 4 workers, yet one request per interval and host (thread jitter aside)
+        assert gap.min_gap >= 0.5 * gap.interval, gap
+        assert gap.mean_gap >= 0.9 * gap.interval, gap
+    assert run.seconds >= 3 * 0.3 - 0.05  # four requests to one host need three intervals
+
+
+def test_an_unchanged_rerun_with_the_cache_costs_one_304_then_nothing(tmp_path):
+    with _web([(2019, 3)]) as web:
+        settings = web.settings(
+            db_path=tmp_path / "db.duckdb", http_cache=True, cache_dir=tmp_path / "cache"
+        )
+        first, second, third = (crawl.run_crawl(settings, 2019, 2, 0.0) for _ in range(3))
+    assert first.papers == 3 and first.cache_hits == {}
+    assert second.requests == {crawl.CVF_HOST: 2}  # robots.txt and the listing page
+    assert second.cache_hits == {crawl.CVF_HOST: 1} and second.papers == 0
+    assert third.requests == {}
+
+
+def test_the_forked_server_serves_sets_latency_and_stops():
+    with _web([(2019, 1)], mode="process") as web:
+        web.set_latency(0.05)
+        start = time.perf_counter()
+        with requests.get(web.base_url + "/cvf/robots.txt", timeout=10) as resp:
+            assert resp.status_code == 200 and b"User-agent" in resp.content
+        assert time.perf_counter() - start >= 0.05
+        assert [p for p, _ in web.arrivals()] == ["/cvf/robots.txt"]
+        proc = web._proc
+    assert not proc.is_alive()
+
+
+def test_crawl_main_prints_the_tables_and_the_ratios(capsys):
+    code = crawl.main(
+        [
+            "--workers=1,2",
+            "--latencies=0.01",
+            "--per-worker=2",
+            "--min-papers=2",
+            "--max-papers=4",
+            "--polite-papers=0",
+            "--cache-papers=2",
+            "--server=thread",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Crawl throughput" in out and "Per stage" in out and "Re-runs" in out
+    assert "papers/s vs naive loop: w1 " in out and ", w2 " in out
+    assert out.rstrip().endswith("PASS: request counts, politeness and cache targets")
+
+
+# --- ingest.py ----------------------------------------------------------------------------------
+
+
+def test_the_proposed_set_based_writes_leave_the_same_rows_as_the_store(tmp_path):
+    for load in ingest.PROPOSED:
+        # 30 records hold every case (failed PDFs; repositories not found, failed, cut off)
+        for count, batch in ((10, 1), (30, 7)):
+            records = ingest.make_records(load, count)
+            assert ingest.same_result(tmp_path, load, records, batch) == [], (load, batch)
+
+
+def test_the_row_comparison_notices_a_wrong_proposal(tmp_path):
+    class Wrong(ingest.ProposedStore):
+        def _write_repo_rows(self, rows):
+            super()._write_repo_rows([r | {"stars": 0} for r in rows])
+
+    records = ingest.make_records("record_repos", 10)
+    assert ingest.same_result(tmp_path, "record_repos", records, 5, proposed=Wrong) == ["repos"]
+
+
+def test_each_load_writes_its_rows_in_every_mode(tmp_path):
+    records = ingest.make_records("record_pdfs", 20)  # 18 read (2 mentions each), 2 failed
+    for n, proposed in enumerate((False, True)):
+        cell = ingest.measure_store(
+            tmp_path / f"{n}.duckdb", "record_pdfs", 8, records, 60, proposed
+        )
+        assert (cell.records, cell.batch) == (20, 8) and cell.per_second > 0
+    naive = ingest.measure_naive(tmp_path / "naive.duckdb", "record_pdfs", records, 60)
+    assert naive.records == 20 and naive.method == "naive"
+    for name in ("0.duckdb", "1.duckdb", "naive.duckdb"):
+        con = duckdb.connect(str(tmp_path / name), read_only=True)
+        try:
+            counts = [
+                con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0]
+                for t in ("paper_texts", "paper_mentions", "code_links", "repos")
+            ]
+        finally:
+            con.close()
+        assert counts == [20, 36, 18, 18], name
+
+
+def test_the_ingest_benchmark_stops_at_its_time_budget(tmp_path):
+    cell = ingest.measure_store(
+        tmp_path / "db.duckdb", "upsert_papers", 1, ingest.make_papers(5000), 0.2, False
+    )
+    assert 0 < cell.records < 5000 and cell.seconds < 5
+
+
+def test_ingest_run_prints_a_cell_per_load_batch_and_writer(tmp_path, capsys):
+    cells = ingest.run_benchmark(tmp_path, 12, [1, 5], 30, ["upsert_papers", "record_repos"])
+    out = capsys.readouterr().out
+    kinds = sorted((c.load, c.method, c.batch) for c in cells)
+    expected = [("upsert_papers", "naive", 0), ("record_repos", "naive", 0)]
+    expected += [(load, "store", b) for load in ("upsert_papers", "record_repos") for b in (1, 5)]
+    expected += [("record_repos", "proposed", b) for b in (1, 5)]
+    assert kinds == sorted(expected)
+    assert all(c.records == 12 for c in cells)
+    assert "record_repos, proposed set-based writes vs Store: batch 1: " in out
+    assert "Store.release() after a write" in out
+
+
+# --- memory.py ----------------------------------------------------------------------------------
+
+
+def test_the_rss_sampler_samples_every_n_items_and_at_the_end():
+    sampler = memory.RssSampler(10)
+    assert list(sampler(range(25), "repositories", 25)) == list(range(25))
+    assert [s.repos for s in sampler.samples] == [10, 20, 25]
+    assert all(s.rss_mb > 1 and s.peak_mb > 1 for s in sampler.samples)
+
+
+def test_a_memory_run_scans_every_repository_and_reports(tmp_path, capsys):
+    run = memory.run_memory(tmp_path, repos=30, workers=4, every=10, mode="thread")
+    assert run.scanned == 30 and run.requests == 60
+    assert [s.repos for s in run.samples] == [10, 20, 30]
+    assert run.at(15).repos == 20 and run.at(31) is None
+    assert memory.report(run, max_growth_mb=1e6)
+    out = capsys.readouterr().out
+    assert "PASS: 30/30 scanned" in out
+    assert not memory.report(run, max_growth_mb=-1e6)  # a limit no run can meet fails
