@@ -69,6 +69,7 @@ class FixtureWeb:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # no 40 ms delayed-ACK stall per keep-alive request
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

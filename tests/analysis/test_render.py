@@ -283,6 +283,7 @@ def _sections_db(tools: DbTools, path: Path) -> duckdb.DuckDBPyConnection:
         "WHERE papers.paper_id = t.id",
         {"ids": ids, "texts": texts},
     )
+    con.execute("ALTER TABLE papers DROP COLUMN IF EXISTS affiliations")
     con.execute("ALTER TABLE papers ADD COLUMN affiliations VARCHAR")
     con.execute("UPDATE papers SET affiliations = 'Google Research' WHERE native_id LIKE 'vis-%'")
     con.execute("UPDATE papers SET affiliations = 'MIT' WHERE native_id LIKE 'nlp-%'")
