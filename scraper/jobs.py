@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
 
-# A writer releases the database this often so readers in other processes get a turn.
+# A batch of results is written at least this often (the writer then releases the database
+# so readers in other processes get a turn).
 RELEASE_SECONDS = 2.0
 
 # A progress wrapper: (items, description, total) -> the same items, reporting as they pass.

@@ -84,13 +84,11 @@ class Store:
         self.path = path
         self.read_only = read_only
         self.wait = wait
-        self._connected_at = time.monotonic()
 
     @property
     def con(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
             self._con = _connect(self.path, self.read_only, self.wait)
-            self._connected_at = time.monotonic()
         return self._con
 
     @classmethod
@@ -118,11 +116,6 @@ class Store:
         if self._con is not None and not self._depth:
             self._con.close()
             self._con = None
-
-    def release_if_held(self, seconds: float) -> None:
-        """Release when the connection has been held for ``seconds`` (lets readers in)."""
-        if self._con is not None and time.monotonic() - self._connected_at >= seconds:
-            self.release()
 
     def close(self) -> None:
         self.release()
