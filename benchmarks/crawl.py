@@ -470,8 +470,7 @@ def run_crawl(
     store_class: type[Store] = Store,
 ) -> CrawlRun:
     """One real ``jobs.run`` over the synthetic listing of ``year`` (database: settings.db_path).
-    ``store_class``: the store to write with (benchmarks/ingest.py's ProposedStore to measure
-    the proposed set-based writes end to end)."""
+    ``store_class``: the store to write with."""
     with (
         store_class.open(settings.db_path) as store,
         HttpClient(settings) as client,
@@ -944,9 +943,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-snapshots", action="store_true", help="skip the 'as of publication' stage"
     )
-    parser.add_argument(
-        "--proposed-store", action="store_true", help="write with ingest.py's ProposedStore"
-    )
     parser.add_argument("--nagle", action="store_true", help="server without TCP_NODELAY")
     parser.add_argument("--budget", type=float, default=900.0, help="seconds; later runs skip")
     parser.add_argument("--keep", type=Path, default=None, help="keep the databases here")
@@ -965,12 +961,6 @@ def main(argv: list[str] | None = None) -> int:
     work = args.keep or Path(tempfile.mkdtemp(prefix="fwcensus-crawl-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        store_class = Store
-        if args.proposed_store:
-            sys.path.insert(0, str(Path(__file__).resolve().parent))
-            from ingest import ProposedStore
-
-            store_class = ProposedStore
         return run_benchmark(
             plan,
             work,
@@ -979,7 +969,6 @@ def main(argv: list[str] | None = None) -> int:
             args.budget,
             args.nagle,
             not args.no_snapshots,
-            store_class,
         )
     finally:
         if args.keep is None:

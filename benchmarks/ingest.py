@@ -6,12 +6,10 @@ pipeline's ``Batch.size``) and 1000, one transaction per batch, each into a fres
 file. The baseline is the naive way: one ``INSERT`` (or ``UPDATE``) statement per table row,
 autocommitted, writing the same rows.
 
-Two loads still write some rows one statement at a time inside their batch
-(``record_pdfs``: one ``paper_texts`` upsert per PDF; ``record_repos``: three ``UPDATE repos``
-per repository). :class:`ProposedStore` does the same work set-based (one statement per batch)
-and the benchmark checks that it leaves the same rows as the real store before timing it: the
-measured gain of the fix proposed in docs/benchmarks-crawl.md. Also measured: what
-``Store.release()`` and the reconnect after it cost (the pipeline releases every 2 s).
+Every load writes a batch with a fixed number of set-based statements, whatever the batch
+size (``record_pdfs``: links, mentions and one ``paper_texts`` upsert; ``record_repos``:
+evidence, labels and one ``UPDATE repos ... FROM``). Also measured: what ``Store.release()``
+and the reconnect after it cost (the pipeline releases every 2 s).
 
 Every measurement is bounded by a record count and by a time budget. Run from the repository
 root:
@@ -34,7 +32,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
@@ -46,10 +43,9 @@ from crawl import machine  # noqa: E402
 
 from scraper.detect import DETECTOR_VERSION, ScanResult  # noqa: E402
 from scraper.models import CodeLink, FrameworkEvidence, Paper, RepoMeta, RepoRef  # noqa: E402
-from scraper.store import PdfRecord, Store, _ts, utcnow  # noqa: E402
+from scraper.store import PdfRecord, Store, utcnow  # noqa: E402
 
 LOADS = ("upsert_papers", "upsert_code_links", "record_pdfs", "record_repos")
-PROPOSED = ("record_pdfs", "record_repos")
 # Table rows one record writes (the naive loop writes exactly these, one statement each).
 ROWS_PER_RECORD = {
     "upsert_papers": 1,  # papers
@@ -58,14 +54,6 @@ ROWS_PER_RECORD = {
     "record_repos": 4,  # repos (update) + 2 repo_evidence + repo_frameworks
 }
 # Columns the clock sets: equal-ness of two stores is judged without them.
-CLOCK_COLUMNS = {
-    "first_seen",
-    "last_seen",
-    "processed_at",
-    "meta_fetched_at",
-    "scanned_at",
-    "classified_at",
-}
 
 
 # --- synthetic records ------------------------------------------------------------------------
@@ -178,245 +166,6 @@ def prepare(store: Store, load: str, records: Sequence[Any]) -> None:
         store.ensure_repos(meta.repo.repo_id for meta, _scan in records)
 
 
-# --- the proposed set-based writes ------------------------------------------------------------
-
-
-class ProposedStore(Store):
-    """The store with the row-at-a-time writes inside ``record_pdfs`` and ``record_repos``
-    collected and written in one statement per batch (everything else is the real store's).
-
-    The proposal for scraper/store.py: the same two changes, done in place.
-    """
-
-    _texts: list[dict[str, Any]] | None = None
-    _repo_rows: dict[str, dict[str, Any]] | None = None
-
-    def record_paper_text(
-        self,
-        paper_id: str,
-        status: str,
-        *,
-        detail: str | None = None,
-        pages: int | None = None,
-        chars: int | None = None,
-    ) -> None:
-        if self._texts is None:
-            super().record_paper_text(paper_id, status, detail=detail, pages=pages, chars=chars)
-            return
-        row = {"paper_id": paper_id, "status": status, "detail": detail}
-        self._texts.append(row | {"pages": pages, "chars": chars})
-
-    def record_pdfs(self, records: Sequence[PdfRecord]) -> int:
-        self._texts = []
-        try:
-            with self.transaction():
-                new = super().record_pdfs(records)
-                self._write_texts(self._texts)
-        finally:
-            self._texts = None
-        return new
-
-    def _write_texts(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        backoff = int(self.retry_backoff * 1e6)
-        self.con.register("_incoming_texts", pd.DataFrame(rows, dtype=object))
-        try:
-            self.con.execute(
-                """INSERT INTO paper_texts (paper_id, status, detail, pages, chars, processed_at,
-                                            attempts, next_attempt_at)
-                   SELECT paper_id, status, CAST(detail AS VARCHAR), CAST(pages AS INTEGER),
-                          CAST(chars AS INTEGER), CAST($now AS TIMESTAMP),
-                          CASE WHEN status = 'error' THEN 1 ELSE 0 END,
-                          CASE WHEN status = 'error'
-                               THEN CAST($now AS TIMESTAMP) + to_microseconds($backoff) END
-                   FROM _incoming_texts
-                   ON CONFLICT (paper_id) DO UPDATE SET
-                       status = excluded.status, detail = excluded.detail,
-                       pages = excluded.pages, chars = excluded.chars,
-                       processed_at = excluded.processed_at,
-                       attempts = CASE WHEN excluded.status = 'error'
-                                       THEN paper_texts.attempts + 1 ELSE 0 END,
-                       next_attempt_at = CASE WHEN excluded.status = 'error'
-                           THEN excluded.processed_at + to_microseconds(
-                               CAST($backoff * power(2, paper_texts.attempts) AS BIGINT)) END""",
-                {"now": utcnow(), "backoff": backoff},
-            )
-        finally:
-            self.con.unregister("_incoming_texts")
-
-    def record_repos(
-        self,
-        results: Sequence[tuple[RepoMeta, ScanResult | None]],
-        ref: str,
-        detector_version: str,
-    ) -> None:
-        self._repo_rows = {}
-        try:
-            with self.transaction():
-                super().record_repos(results, ref, detector_version)
-                self._write_repo_rows(list(self._repo_rows.values()))
-        finally:
-            self._repo_rows = None
-
-    def _row(self, repo_id: str) -> dict[str, Any]:
-        assert self._repo_rows is not None
-        return self._repo_rows.setdefault(
-            repo_id, {"repo_id": repo_id, "scanned": False, "add_attempts": 0}
-        )
-
-    def _write_meta(self, meta: RepoMeta) -> None:
-        if self._repo_rows is None:
-            super()._write_meta(meta)
-            return
-        status = "pending" if meta.status == "ok" else meta.status
-        row = self._row(meta.repo.repo_id)
-        row.update(
-            status=status,
-            status_detail=meta.status_detail,
-            full_name=meta.full_name,
-            default_branch=meta.default_branch,
-            stars=meta.stars,
-            forks=meta.forks,
-            created_at=_ts(meta.created_at),
-            pushed_at=_ts(meta.pushed_at),
-            archived=meta.archived,
-            fork=meta.fork,
-            size_kb=meta.size_kb,
-            language=meta.language,
-        )
-        row["add_attempts"] += status == "error"
-
-    def _write_scan(self, repo: RepoRef, ref: str, result: ScanResult) -> None:
-        if self._repo_rows is None:
-            super()._write_scan(repo, ref, result)
-            return
-        status = "ok" if result.status in ("ok", "empty") else result.status
-        row = self._row(repo.repo_id)
-        row.update(
-            status=status,
-            status_detail=result.detail,
-            scanned=True,
-            scanned_ref=ref,
-            scanned_commit=result.commit,
-            files_seen=result.files_seen,
-            files_scanned=result.files_scanned,
-            bytes_scanned=result.bytes_scanned,
-        )
-        row["add_attempts"] += status == "error"
-
-    def _schedule_retry(self, repo_id: str) -> None:
-        if self._repo_rows is None:
-            super()._schedule_retry(repo_id)
-        # else: _write_repo_rows computes next_attempt_at in the same statement
-
-    def _write_repo_rows(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        columns = [
-            "repo_id",
-            "status",
-            "status_detail",
-            "full_name",
-            "default_branch",
-            "stars",
-            "forks",
-            "created_at",
-            "pushed_at",
-            "archived",
-            "fork",
-            "size_kb",
-            "language",
-            "scanned",
-            "scanned_ref",
-            "scanned_commit",
-            "files_seen",
-            "files_scanned",
-            "bytes_scanned",
-            "add_attempts",
-        ]
-        frame = pd.DataFrame([[r.get(c) for c in columns] for r in rows], columns=columns)
-        frame = frame.astype(object).where(frame.notna(), None)
-        self.con.register("_incoming_repo_rows", frame)
-        try:
-            self.con.execute(
-                """UPDATE repos SET
-                       status = i.status, status_detail = CAST(i.status_detail AS VARCHAR),
-                       full_name = CAST(i.full_name AS VARCHAR),
-                       default_branch = CAST(i.default_branch AS VARCHAR),
-                       stars = CAST(i.stars AS INTEGER), forks = CAST(i.forks AS INTEGER),
-                       created_at = CAST(i.created_at AS TIMESTAMP),
-                       pushed_at = CAST(i.pushed_at AS TIMESTAMP),
-                       archived = CAST(i.archived AS BOOLEAN), fork = CAST(i.fork AS BOOLEAN),
-                       size_kb = CAST(i.size_kb AS BIGINT), language = CAST(i.language AS VARCHAR),
-                       meta_fetched_at = CAST($now AS TIMESTAMP),
-                       scanned_ref = CASE WHEN i.scanned THEN CAST(i.scanned_ref AS VARCHAR)
-                                          ELSE repos.scanned_ref END,
-                       scanned_commit = CASE WHEN i.scanned
-                                             THEN CAST(i.scanned_commit AS VARCHAR)
-                                             ELSE repos.scanned_commit END,
-                       files_seen = CASE WHEN i.scanned THEN CAST(i.files_seen AS INTEGER)
-                                         ELSE repos.files_seen END,
-                       files_scanned = CASE WHEN i.scanned THEN CAST(i.files_scanned AS INTEGER)
-                                            ELSE repos.files_scanned END,
-                       bytes_scanned = CASE WHEN i.scanned THEN CAST(i.bytes_scanned AS BIGINT)
-                                            ELSE repos.bytes_scanned END,
-                       scanned_at = CASE WHEN i.scanned THEN CAST($now AS TIMESTAMP)
-                                         ELSE repos.scanned_at END,
-                       attempts = repos.attempts + CAST(i.add_attempts AS INTEGER),
-                       next_attempt_at = CASE WHEN i.status = 'error' THEN
-                           CAST($now AS TIMESTAMP) + to_microseconds(CAST($backoff * power(2,
-                               greatest(repos.attempts + CAST(i.add_attempts AS INTEGER) - 1, 0))
-                               AS BIGINT)) END
-                   FROM _incoming_repo_rows i WHERE repos.repo_id = i.repo_id""",
-                {"now": utcnow(), "backoff": int(self.retry_backoff * 1e6)},
-            )
-        finally:
-            self.con.unregister("_incoming_repo_rows")
-
-
-def table_contents(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[Any, ...]]:
-    """A table's rows, sorted, without the columns the clock sets (next_attempt_at: set or
-    not)."""
-    cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if r[0] not in CLOCK_COLUMNS]
-    select = ", ".join(
-        "next_attempt_at IS NOT NULL" if c == "next_attempt_at" else f'"{c}"' for c in cols
-    )
-    return sorted(con.execute(f"SELECT {select} FROM {table}").fetchall(), key=repr)
-
-
-def same_result(
-    work: Path,
-    load: str,
-    records: Sequence[Any],
-    batch: int,
-    proposed: type[Store] = ProposedStore,
-) -> list[str]:
-    """Tables where ``proposed`` and Store differ after loading ``records`` twice (the second
-    time exercises the ON CONFLICT / attempts paths). Empty: the same rows."""
-    stores: list[Store] = []
-    folder = Path(tempfile.mkdtemp(prefix=f"same-{load}-", dir=work))
-    for n, kind in enumerate((Store, proposed)):
-        store = kind.open(folder / f"{n}.duckdb")
-        prepare(store, load, records)
-        write = loader(store, load)
-        for _ in range(2):
-            for chunk in chunks(records, batch):
-                write(chunk)
-        stores.append(store)
-    try:
-        tables = ["papers", "code_links", "repos", "paper_texts", "paper_mentions"]
-        tables += ["repo_evidence", "repo_frameworks"]
-        return [
-            t
-            for t in tables
-            if table_contents(stores[0].con, t) != table_contents(stores[1].con, t)
-        ]
-    finally:
-        for store in stores:
-            store.close()
-
-
 # --- measuring --------------------------------------------------------------------------------
 
 
@@ -450,7 +199,7 @@ def loader(store: Store, load: str) -> Callable[[Sequence[Any]], object]:
 @dataclass(frozen=True)
 class Cell:
     load: str
-    method: str  # "store", "proposed" or "naive"
+    method: str  # "store" or "naive"
     batch: int  # 0 for the naive loop
     records: int
     seconds: float
@@ -468,12 +217,9 @@ class Cell:
         return 1000 * self.seconds / self.records if self.records else math.inf
 
 
-def measure_store(
-    path: Path, load: str, batch: int, records: Sequence[Any], budget: float, proposed: bool
-) -> Cell:
+def measure_store(path: Path, load: str, batch: int, records: Sequence[Any], budget: float) -> Cell:
     """Load ``records`` in batches until done or ``budget`` seconds have passed."""
-    kind = ProposedStore if proposed else Store
-    with kind.open(path) as store:
+    with Store.open(path) as store:
         prepare(store, load, records)
         write = loader(store, load)
         done, start = 0, time.perf_counter()
@@ -483,7 +229,7 @@ def measure_store(
             if time.perf_counter() - start > budget:
                 break
         seconds = time.perf_counter() - start
-    return Cell(load, "proposed" if proposed else "store", batch, done, seconds)
+    return Cell(load, "store", batch, done, seconds)
 
 
 def naive_statements(load: str, record: Any, now: datetime) -> list[tuple[str, list[Any]]]:
@@ -663,12 +409,10 @@ def run_benchmark(
     batch_sizes: Sequence[int],
     budget: float,
     loads: Sequence[str] = LOADS,
-    proposed: bool = True,
 ) -> list[Cell]:
     """Measure every cell, print the table and the ratios; returns the cells."""
     print(f"machine: {machine()}, pandas {pd.__version__}")
     cells: list[Cell] = []
-    mismatched: dict[str, list[str]] = {}
     n = 0
     for load in loads:
         data = make_records(load, records)
@@ -676,15 +420,7 @@ def run_benchmark(
         cells.append(measure_naive(work / f"{n}.duckdb", load, data, budget))
         for batch in batch_sizes:
             n += 1
-            cells.append(measure_store(work / f"{n}.duckdb", load, batch, data, budget, False))
-        if proposed and load in PROPOSED:
-            sample = data[: min(len(data), 200)]
-            mismatched[load] = same_result(work, load, sample, max(1, min(batch_sizes[-1], 50)))
-            if mismatched[load]:
-                continue  # not the same rows: not worth timing
-            for batch in batch_sizes:
-                n += 1
-                cells.append(measure_store(work / f"{n}.duckdb", load, batch, data, budget, True))
+            cells.append(measure_store(work / f"{n}.duckdb", load, batch, data, budget))
         print(f"  {load}: done", flush=True)
     release_ms, reconnect_ms = measure_release(work / "release.duckdb", 10, 2000)
 
@@ -692,7 +428,7 @@ def run_benchmark(
     rows = [
         [
             c.load,
-            {"store": "Store", "proposed": "ProposedStore", "naive": "naive INSERT loop"}[c.method],
+            {"store": "Store", "naive": "naive INSERT loop"}[c.method],
             str(c.batch) if c.batch else "1 row",
             str(c.records),
             f"{c.seconds:.2f}",
@@ -722,16 +458,6 @@ def run_benchmark(
                 for b, c in sorted(mine.items())
             )
             print(f"  {load} vs naive loop: {text}")
-        better = {c.batch: c for c in cells if c.load == load and c.method == "proposed"}
-        if better:
-            text = ", ".join(
-                f"batch {b}: {c.per_second / mine[b].per_second:.1f}x"
-                for b, c in sorted(better.items())
-                if b in mine
-            )
-            print(f"  {load}, proposed set-based writes vs Store: {text}")
-        if mismatched.get(load):
-            print(f"  {load}: ProposedStore left different rows in {mismatched[load]}: not timed")
     return cells
 
 
@@ -745,7 +471,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-sizes", type=_ints, default=[1, 50, 1000])
     parser.add_argument("--budget", type=float, default=6.0, help="seconds per cell at most")
     parser.add_argument("--loads", default=",".join(LOADS), help="comma list of " + "/".join(LOADS))
-    parser.add_argument("--no-proposed", action="store_true", help="skip ProposedStore")
     parser.add_argument("--keep", type=Path, default=None, help="keep the databases here")
     args = parser.parse_args(argv)
     loads = [x for x in args.loads.split(",") if x]
@@ -755,9 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     work = args.keep or Path(tempfile.mkdtemp(prefix="fwcensus-ingest-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
-        cells = run_benchmark(
-            work, args.records, sorted(args.batch_sizes), args.budget, loads, not args.no_proposed
-        )
+        cells = run_benchmark(work, args.records, sorted(args.batch_sizes), args.budget, loads)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -287,34 +287,57 @@ class Store:
         pages: int | None = None,
         chars: int | None = None,
     ) -> None:
-        now = utcnow()
-        self.con.execute(
-            """INSERT INTO paper_texts (paper_id, status, detail, pages, chars, processed_at,
-                                        attempts, next_attempt_at)
-               VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? = 'error' THEN 1 ELSE 0 END,
-                       CASE WHEN ? = 'error' THEN ? + to_microseconds(?) END)
-               ON CONFLICT (paper_id) DO UPDATE SET
-                   status = excluded.status, detail = excluded.detail, pages = excluded.pages,
-                   chars = excluded.chars, processed_at = excluded.processed_at,
-                   attempts = CASE WHEN excluded.status = 'error'
-                                   THEN paper_texts.attempts + 1 ELSE 0 END,
-                   next_attempt_at = CASE WHEN excluded.status = 'error'
-                       THEN excluded.processed_at + to_microseconds(
-                           CAST(? * power(2, paper_texts.attempts) AS BIGINT)) END""",
+        self._write_texts(
             [
-                paper_id,
-                status,
-                detail,
-                pages,
-                chars,
-                now,
-                status,
-                status,
-                now,
-                int(self.retry_backoff * 1e6),
-                int(self.retry_backoff * 1e6),
-            ],
+                {
+                    "paper_id": paper_id,
+                    "status": status,
+                    "detail": detail,
+                    "pages": pages,
+                    "chars": chars,
+                }
+            ]
         )
+
+    def _write_texts(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Text outcomes (one row per paper) in one statement. A failure counts an attempt and
+        makes the paper due again after retry_backoff * 2^(attempts-1); a success resets."""
+        if not rows:
+            return
+        columns = ["paper_id", "status", "detail", "pages", "chars"]
+        frame = pd.DataFrame([[r.get(c) for c in columns] for r in rows], columns=columns)
+        with self._registered("_incoming_texts", frame):
+            self.con.execute(
+                """INSERT INTO paper_texts (paper_id, status, detail, pages, chars, processed_at,
+                                            attempts, next_attempt_at)
+                   SELECT paper_id, status, CAST(detail AS VARCHAR), CAST(pages AS INTEGER),
+                          CAST(chars AS INTEGER), CAST($now AS TIMESTAMP),
+                          CASE WHEN status = 'error' THEN 1 ELSE 0 END,
+                          CASE WHEN status = 'error'
+                               THEN CAST($now AS TIMESTAMP) + to_microseconds($backoff) END
+                   FROM _incoming_texts
+                   ON CONFLICT (paper_id) DO UPDATE SET
+                       status = excluded.status, detail = excluded.detail,
+                       pages = excluded.pages, chars = excluded.chars,
+                       processed_at = excluded.processed_at,
+                       attempts = CASE WHEN excluded.status = 'error'
+                                       THEN paper_texts.attempts + 1 ELSE 0 END,
+                       next_attempt_at = CASE WHEN excluded.status = 'error'
+                           THEN excluded.processed_at + to_microseconds(
+                               CAST($backoff * power(2, paper_texts.attempts) AS BIGINT)) END""",
+                {"now": utcnow(), "backoff": int(self.retry_backoff * 1e6)},
+            )
+
+    @contextmanager
+    def _registered(self, name: str, frame: pd.DataFrame) -> Iterator[None]:
+        """``frame`` visible to SQL as ``name`` for the duration (object columns; nulls as
+        None, so DuckDB sees NULL rather than NaN)."""
+        frame = frame.astype(object).where(frame.notna(), None)
+        self.con.register(name, frame)
+        try:
+            yield
+        finally:
+            self.con.unregister(name)
 
     def record_pdf(
         self,
@@ -354,10 +377,18 @@ class Store:
                     self._upsert(
                         "paper_mentions", pd.DataFrame(rows), ["paper_id", "framework"], []
                     )
-            for r in records:
-                self.record_paper_text(
-                    r.paper_id, r.status, detail=r.detail, pages=r.pages, chars=r.chars
-                )
+            self._write_texts(
+                [
+                    {
+                        "paper_id": r.paper_id,
+                        "status": r.status,
+                        "detail": r.detail,
+                        "pages": r.pages,
+                        "chars": r.chars,
+                    }
+                    for r in records
+                ]
+            )
         assert len(set(ids)) == len(ids), "a batch holds each paper once"
         return new
 
@@ -568,6 +599,7 @@ class Store:
             return
         evidence: list[dict[str, Any]] = []
         labels: list[dict[str, Any]] = []
+        updates: dict[str, dict[str, Any]] = {}
         now = utcnow()
         with self.transaction():
             ids = [meta.repo.repo_id for meta, scan in results if scan is not None]
@@ -577,9 +609,10 @@ class Store:
                     "DELETE FROM repo_frameworks WHERE list_contains(?, repo_id)", [ids]
                 )
             for meta, scan in results:
-                self._write_meta(meta)
+                row = updates.setdefault(meta.repo.repo_id, _repo_row(meta.repo.repo_id))
+                _meta_into(row, meta)
                 if scan is not None:
-                    self._write_scan(meta.repo, ref, scan)
+                    _scan_into(row, ref, scan)
                     if scan.status in ("ok", "empty"):
                         evidence += [
                             {
@@ -604,7 +637,7 @@ class Store:
                                 "classified_at": now,
                             }
                         )
-                self._schedule_retry(meta.repo.repo_id)
+            self._write_repo_rows(list(updates.values()))
             if evidence:
                 self._upsert(
                     "repo_evidence", pd.DataFrame(evidence), ["repo_id", "framework", "kind"], []
@@ -663,77 +696,71 @@ class Store:
 
     def record_repo_meta(self, meta: RepoMeta) -> None:
         with self.transaction():
-            self._write_meta(meta)
-
-    def _write_meta(self, meta: RepoMeta) -> None:
-        # 'ok' is only set by a scan: metadata alone leaves the repository due for scanning
-        status = "pending" if meta.status == "ok" else meta.status
-        self.con.execute(
-            """UPDATE repos SET status = ?, status_detail = ?, full_name = ?, default_branch = ?,
-                   stars = ?, forks = ?, created_at = ?, pushed_at = ?, archived = ?, fork = ?,
-                   size_kb = ?, language = ?, meta_fetched_at = ?,
-                   attempts = attempts + (CASE WHEN ? = 'error' THEN 1 ELSE 0 END)
-               WHERE repo_id = ?""",
-            [
-                status,
-                meta.status_detail,
-                meta.full_name,
-                meta.default_branch,
-                meta.stars,
-                meta.forks,
-                _ts(meta.created_at),
-                _ts(meta.pushed_at),
-                meta.archived,
-                meta.fork,
-                meta.size_kb,
-                meta.language,
-                utcnow(),
-                status,
-                meta.repo.repo_id,
-            ],
-        )
-
-    def _write_scan(self, repo: RepoRef, ref: str, result: ScanResult) -> None:
-        """A scan's status and sizes on the repository row (inside a transaction)."""
-        status = "ok" if result.status in ("ok", "empty") else result.status
-        self.con.execute(
-            """UPDATE repos SET status = ?, status_detail = ?, scanned_ref = ?,
-                   scanned_commit = ?, files_seen = ?, files_scanned = ?, bytes_scanned = ?,
-                   scanned_at = ?,
-                   attempts = attempts + (CASE WHEN ? = 'error' THEN 1 ELSE 0 END)
-               WHERE repo_id = ?""",
-            [
-                status,
-                result.detail,
-                ref,
-                result.commit,
-                result.files_seen,
-                result.files_scanned,
-                result.bytes_scanned,
-                utcnow(),
-                status,
-                repo.repo_id,
-            ],
-        )
+            self._write_repo_rows([_meta_into(_repo_row(meta.repo.repo_id), meta)])
 
     def record_repo_failure(self, repo: RepoRef, status: str, detail: str) -> None:
-        self.con.execute(
-            """UPDATE repos SET status = ?, status_detail = ?,
-                   attempts = attempts + (CASE WHEN ? = 'error' THEN 1 ELSE 0 END)
-               WHERE repo_id = ?""",
-            [status, detail, status, repo.repo_id],
-        )
-        self._schedule_retry(repo.repo_id)
+        row = _repo_row(repo.repo_id) | {"status": status, "status_detail": detail}
+        row["add_attempts"] = int(status == "error")
+        with self.transaction():
+            self._write_repo_rows([row])
 
-    def _schedule_retry(self, repo_id: str) -> None:
-        """After a failure: due again after retry_backoff * 2^(attempts-1) seconds."""
-        self.con.execute(
-            """UPDATE repos SET next_attempt_at = CASE WHEN status = 'error' THEN
-                   CAST(? AS TIMESTAMP) + to_microseconds(
-                       CAST(? * power(2, greatest(attempts - 1, 0)) AS BIGINT)) END
-               WHERE repo_id = ?""",
-            [utcnow(), int(self.retry_backoff * 1e6), repo_id],
+    def _write_repo_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Repository rows (from :func:`_repo_row`) in one ``UPDATE ... FROM``: status, the
+        metadata columns present, the scan columns when scanned, attempts, and after a
+        failure the next attempt at retry_backoff * 2^(attempts-1) from now."""
+        if not rows:
+            return
+        frame = pd.DataFrame(
+            [[r.get(c) for c in _REPO_COLUMNS] for r in rows], columns=_REPO_COLUMNS
         )
+        meta_cols = {
+            "full_name": "VARCHAR",
+            "default_branch": "VARCHAR",
+            "stars": "INTEGER",
+            "forks": "INTEGER",
+            "created_at": "TIMESTAMP",
+            "pushed_at": "TIMESTAMP",
+            "archived": "BOOLEAN",
+            "fork": "BOOLEAN",
+            "size_kb": "BIGINT",
+            "language": "VARCHAR",
+        }
+        scan_cols = {
+            "scanned_ref": "VARCHAR",
+            "scanned_commit": "VARCHAR",
+            "files_seen": "INTEGER",
+            "files_scanned": "INTEGER",
+            "bytes_scanned": "BIGINT",
+        }
+        sets = [
+            f"{c} = CASE WHEN i.has_meta THEN CAST(i.{c} AS {t}) ELSE repos.{c} END"
+            for c, t in meta_cols.items()
+        ]
+        sets.append(
+            "meta_fetched_at = CASE WHEN i.has_meta THEN CAST($now AS TIMESTAMP) "
+            "ELSE repos.meta_fetched_at END"
+        )
+        sets += [
+            f"{c} = CASE WHEN i.scanned THEN CAST(i.{c} AS {t}) ELSE repos.{c} END"
+            for c, t in scan_cols.items()
+        ]
+        sets.append(
+            "scanned_at = CASE WHEN i.scanned THEN CAST($now AS TIMESTAMP) "
+            "ELSE repos.scanned_at END"
+        )
+        with self._registered("_incoming_repo_rows", frame):
+            self.con.execute(
+                f"""UPDATE repos SET
+                       status = i.status, status_detail = CAST(i.status_detail AS VARCHAR),
+                       {", ".join(sets)},
+                       attempts = repos.attempts + CAST(i.add_attempts AS INTEGER),
+                       next_attempt_at = CASE WHEN i.status = 'error' THEN
+                           CAST($now AS TIMESTAMP) + to_microseconds(CAST($backoff * power(2,
+                               greatest(repos.attempts + CAST(i.add_attempts AS INTEGER) - 1, 0))
+                               AS BIGINT)) END
+                   FROM _incoming_repo_rows i WHERE repos.repo_id = i.repo_id""",
+                {"now": utcnow(), "backoff": int(self.retry_backoff * 1e6)},
+            )
 
     # -- runs --------------------------------------------------------------------------------
 
@@ -765,6 +792,75 @@ class Store:
 
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
         return self.con.execute(sql, params or []).df()
+
+
+_REPO_COLUMNS = [
+    "repo_id",
+    "status",
+    "status_detail",
+    "has_meta",
+    "full_name",
+    "default_branch",
+    "stars",
+    "forks",
+    "created_at",
+    "pushed_at",
+    "archived",
+    "fork",
+    "size_kb",
+    "language",
+    "scanned",
+    "scanned_ref",
+    "scanned_commit",
+    "files_seen",
+    "files_scanned",
+    "bytes_scanned",
+    "add_attempts",
+]
+
+
+def _repo_row(repo_id: str) -> dict[str, Any]:
+    return {"repo_id": repo_id, "has_meta": False, "scanned": False, "add_attempts": 0}
+
+
+def _meta_into(row: dict[str, Any], meta: RepoMeta) -> dict[str, Any]:
+    """Metadata onto a pending repository row. 'ok' is only set by a scan: metadata alone
+    leaves the repository due for scanning."""
+    status = "pending" if meta.status == "ok" else meta.status
+    row.update(
+        status=status,
+        status_detail=meta.status_detail,
+        has_meta=True,
+        full_name=meta.full_name,
+        default_branch=meta.default_branch,
+        stars=meta.stars,
+        forks=meta.forks,
+        created_at=_ts(meta.created_at),
+        pushed_at=_ts(meta.pushed_at),
+        archived=meta.archived,
+        fork=meta.fork,
+        size_kb=meta.size_kb,
+        language=meta.language,
+    )
+    row["add_attempts"] += status == "error"
+    return row
+
+
+def _scan_into(row: dict[str, Any], ref: str, result: ScanResult) -> dict[str, Any]:
+    """A scan's status and sizes onto a pending repository row."""
+    status = "ok" if result.status in ("ok", "empty") else result.status
+    row.update(
+        status=status,
+        status_detail=result.detail,
+        scanned=True,
+        scanned_ref=ref,
+        scanned_commit=result.commit,
+        files_seen=result.files_seen,
+        files_scanned=result.files_scanned,
+        bytes_scanned=result.bytes_scanned,
+    )
+    row["add_attempts"] += status == "error"
+    return row
 
 
 def _ts(value: str | None) -> datetime | None:

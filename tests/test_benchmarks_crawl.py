@@ -155,33 +155,13 @@ def test_crawl_main_prints_the_tables_and_the_ratios(capsys):
 # --- ingest.py ----------------------------------------------------------------------------------
 
 
-def test_the_proposed_set_based_writes_leave_the_same_rows_as_the_store(tmp_path):
-    for load in ingest.PROPOSED:
-        # 30 records hold every case (failed PDFs; repositories not found, failed, cut off)
-        for count, batch in ((10, 1), (30, 7)):
-            records = ingest.make_records(load, count)
-            assert ingest.same_result(tmp_path, load, records, batch) == [], (load, batch)
-
-
-def test_the_row_comparison_notices_a_wrong_proposal(tmp_path):
-    class Wrong(ingest.ProposedStore):
-        def _write_repo_rows(self, rows):
-            super()._write_repo_rows([r | {"stars": 0} for r in rows])
-
-    records = ingest.make_records("record_repos", 10)
-    assert ingest.same_result(tmp_path, "record_repos", records, 5, proposed=Wrong) == ["repos"]
-
-
 def test_each_load_writes_its_rows_in_every_mode(tmp_path):
     records = ingest.make_records("record_pdfs", 20)  # 18 read (2 mentions each), 2 failed
-    for n, proposed in enumerate((False, True)):
-        cell = ingest.measure_store(
-            tmp_path / f"{n}.duckdb", "record_pdfs", 8, records, 60, proposed
-        )
-        assert (cell.records, cell.batch) == (20, 8) and cell.per_second > 0
+    cell = ingest.measure_store(tmp_path / "0.duckdb", "record_pdfs", 8, records, 60)
+    assert (cell.records, cell.batch) == (20, 8) and cell.per_second > 0
     naive = ingest.measure_naive(tmp_path / "naive.duckdb", "record_pdfs", records, 60)
     assert naive.records == 20 and naive.method == "naive"
-    for name in ("0.duckdb", "1.duckdb", "naive.duckdb"):
+    for name in ("0.duckdb", "naive.duckdb"):
         con = duckdb.connect(str(tmp_path / name), read_only=True)
         try:
             counts = [
@@ -195,7 +175,7 @@ def test_each_load_writes_its_rows_in_every_mode(tmp_path):
 
 def test_the_ingest_benchmark_stops_at_its_time_budget(tmp_path):
     cell = ingest.measure_store(
-        tmp_path / "db.duckdb", "upsert_papers", 1, ingest.make_papers(5000), 0.2, False
+        tmp_path / "db.duckdb", "upsert_papers", 1, ingest.make_papers(5000), 0.2
     )
     assert 0 < cell.records < 5000 and cell.seconds < 5
 
@@ -206,10 +186,9 @@ def test_ingest_run_prints_a_cell_per_load_batch_and_writer(tmp_path, capsys):
     kinds = sorted((c.load, c.method, c.batch) for c in cells)
     expected = [("upsert_papers", "naive", 0), ("record_repos", "naive", 0)]
     expected += [(load, "store", b) for load in ("upsert_papers", "record_repos") for b in (1, 5)]
-    expected += [("record_repos", "proposed", b) for b in (1, 5)]
     assert kinds == sorted(expected)
     assert all(c.records == 12 for c in cells)
-    assert "record_repos, proposed set-based writes vs Store: batch 1: " in out
+    assert "record_repos vs naive loop: batch 1: " in out
     assert "Store.release() after a write" in out
 
 

@@ -187,3 +187,105 @@ def test_an_older_database_is_upgraded_when_first_read(tmp_path):
         assert store.schema_version() == SCHEMA_VERSION - 1
     with Store.open(path, read_only=True) as store:
         assert store.schema_version() == SCHEMA_VERSION
+
+
+def test_a_batch_of_repository_results_is_written_row_by_row_correctly(tmp_path):
+    """record_repos writes a whole batch in one statement; each repository still gets exactly
+    its own metadata, scan columns, attempts and backoff."""
+    from scraper.detect import ScanResult
+
+    with Store.open(tmp_path / "f.duckdb") as store:
+        repos = [RepoRef("github", "o", f"r{i}") for i in range(4)]
+        store.ensure_repos(r.repo_id for r in repos)
+        ok = ScanResult(
+            status="ok",
+            commit="c" * 40,
+            files_seen=3,
+            files_scanned=2,
+            bytes_scanned=90,
+            primary="pytorch",
+            frameworks=["pytorch"],
+        )
+        cut = ScanResult(status="error", detail="truncated tarball", files_seen=1)
+        batch = [
+            (
+                RepoMeta(
+                    repos[0], "ok", full_name="o/r0", stars=5, pushed_at="2023-01-02T00:00:00Z"
+                ),
+                ok,
+            ),
+            (RepoMeta(repos[1], "ok", full_name="O/R1", stars=7), cut),
+            (RepoMeta(repos[2], "not_found", "gone"), None),
+            (RepoMeta(repos[3], "error", "HTTP 502"), None),
+        ]
+        store.record_repos(batch, "HEAD", "1.1")
+        rows = store.con.execute(
+            "SELECT repo_id, status, status_detail, full_name, stars, pushed_at IS NOT NULL,"
+            " scanned_commit, files_scanned, scanned_at IS NOT NULL, meta_fetched_at IS NOT NULL,"
+            " attempts, next_attempt_at IS NOT NULL FROM repos ORDER BY repo_id"
+        ).fetchall()
+        assert rows == [
+            ("github:o/r0", "ok", None, "o/r0", 5, True, "c" * 40, 2, True, True, 0, False),
+            (
+                "github:o/r1",
+                "error",
+                "truncated tarball",
+                "O/R1",
+                7,
+                False,
+                None,
+                0,
+                True,
+                True,
+                1,
+                True,
+            ),
+            (
+                "github:o/r2",
+                "not_found",
+                "gone",
+                None,
+                None,
+                False,
+                None,
+                None,
+                False,
+                True,
+                0,
+                False,
+            ),
+            (
+                "github:o/r3",
+                "error",
+                "HTTP 502",
+                None,
+                None,
+                False,
+                None,
+                None,
+                False,
+                True,
+                1,
+                True,
+            ),
+        ]
+        assert store.query("SELECT repo_id, primary_fw FROM repo_frameworks").values.tolist() == [
+            ["github:o/r0", "pytorch"]
+        ]
+        # a second failure doubles the wait; a failure without metadata keeps the metadata
+        store.record_repos(
+            [(RepoMeta(repos[1], "ok", full_name="O/R1", stars=8), cut)], "HEAD", "1.1"
+        )
+        store.record_repo_failure(repos[0], "error", "HTTP 500")
+        waits = dict(
+            store.con.execute(
+                "SELECT repo_id, epoch(next_attempt_at - now()::TIMESTAMP) FROM repos"
+                " WHERE next_attempt_at IS NOT NULL"
+            ).fetchall()
+        )
+        assert 7100 < waits["github:o/r1"] <= 7200 and 3500 < waits["github:o/r0"] <= 3600
+        after = store.con.execute(
+            "SELECT status, full_name, stars, scanned_commit, attempts FROM repos"
+            " WHERE repo_id = 'github:o/r0'"
+        ).fetchall()
+        assert after == [("error", "o/r0", 5, "c" * 40, 1)]
