@@ -98,6 +98,9 @@ class Settings:
     max_file_bytes: int = 1_000_000
     max_scan_bytes: int = 300_000_000
     pdf_max_pages: int = 40
+    # processes that read PDFs (pypdf is pure Python): 0 = one per core, 1 = in the fetching
+    # threads
+    pdf_processes: int = 0
     # aggregators consulted for extra code links (scraper/sources: paperlists, pwc, arxiv)
     aggregators: tuple[str, ...] = ("paperlists", "pwc", "arxiv")
     # refresh policy of scheduled runs
@@ -218,6 +221,14 @@ def _from_toml(base: Settings, data: dict[str, Any], path: Path) -> Settings:
         changes["aggregators"] = tuple(str(a) for a in run["aggregators"])
     if "publication_snapshots" in run:
         changes["publication_snapshots"] = bool(run["publication_snapshots"])
+    if "pdf_processes" in run:
+        value = run["pdf_processes"]
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ConfigError(
+                f"{path}: [run] pdf_processes must be 0 (one per core), 1 (no extra "
+                "processes) or more"
+            )
+        changes["pdf_processes"] = value
     if "venue_sizes" in run:
         value = run["venue_sizes"]
         changes["venue_sizes"] = None if value is False else Path(str(value))

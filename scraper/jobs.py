@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
@@ -29,11 +30,11 @@ from scraper.errors import (
     RateLimited,
 )
 from scraper.http import HttpClient
-from scraper.links import links_from_pdf, normalize_repo_url
+from scraper.links import normalize_repo_url
 from scraper.matching import match_records
-from scraper.mentions import count_mentions
 from scraper.models import CodeLink, Paper, RepoMeta, RepoRef
-from scraper.pdf import PdfError, extract_pages
+from scraper.pdf import PdfError
+from scraper.pdfwork import POOL_THRESHOLD, PdfReaders, PdfResult, default_processes
 from scraper.reference import VenueSizes, framework_repos, load_venue_dates, load_venue_sizes
 from scraper.sources import lists_papers, load_source, source_for
 from scraper.store import PdfRecord, Store, utcnow
@@ -101,14 +102,6 @@ def bounded_map(
                 exc = fut.exception()
                 yield item, (None if exc else fut.result()), exc
             fill()
-
-
-@dataclass(frozen=True)
-class PdfResult:
-    links: list[CodeLink]
-    mentions: dict[str, int]
-    pages: int
-    chars: int
 
 
 def page_code_links(papers: Iterable[Paper], source: str) -> list[CodeLink]:
@@ -318,18 +311,17 @@ class Pipeline:
 
     # -- stage 2: PDFs -> code links -------------------------------------------------------------
 
-    def _read_pdf(self, item: tuple[str, str | None]) -> PdfResult:
+    def _read_pdf(self, readers: PdfReaders, item: tuple[str, str | None]) -> PdfResult:
         paper_id, pdf_url = item
         if not pdf_url:
             return PdfResult([], {}, 0, 0)
         resp = self.client.get(pdf_url)
-        pages = extract_pages(resp.content, max_pages=self.client.settings.pdf_max_pages)
-        return PdfResult(
-            links_from_pdf(paper_id, pages),
-            count_mentions("\n".join(pages)),
-            len(pages),
-            sum(len(p) for p in pages),
-        )
+        return readers.read(paper_id, resp.content, self.client.settings.pdf_max_pages)
+
+    def _pdf_processes(self, count: int) -> int:
+        """Processes to read ``count`` PDFs with (1: in the fetching threads)."""
+        wanted = self.client.settings.pdf_processes or default_processes()
+        return wanted if count >= POOL_THRESHOLD else 1
 
     def read_pdfs(
         self, venue: str, year: int, report: RunReport, run_id: int, limit: int | None
@@ -337,8 +329,10 @@ class Pipeline:
         todo = self.store.papers_without_text(venue, year)
         if limit is not None:
             todo = todo[:limit]
-        results = bounded_map(self._read_pdf, todo, self.workers)
-        with Batch(self.store.record_pdfs, self.store) as batch:
+        readers = PdfReaders(self._pdf_processes(len(todo)))
+        results = bounded_map(lambda item: self._read_pdf(readers, item), todo, self.workers)
+        # closed in this order: the fetching threads, then the reader processes
+        with readers, closing(results), Batch(self.store.record_pdfs, self.store) as batch:
             for (paper_id, pdf_url), result, exc in self.progress(
                 results, f"{venue.upper()} {year} PDFs", len(todo)
             ):

@@ -30,6 +30,10 @@ class PdfError(FwcensusError):
         super().__init__(message)
         self.reason = reason
 
+    def __reduce__(self) -> tuple[type[PdfError], tuple[str, str]]:
+        # crosses the process boundary intact when raised in a PDF reader process
+        return (PdfError, (str(self), self.reason))
+
 
 def extract_pages(data: bytes, max_pages: int | None = None) -> list[str]:
     """Return the text of each page (at most ``max_pages`` pages), in order.

@@ -95,3 +95,14 @@ def test_track_entries_are_checked(tmp_path):
     cfg.write_text('[[track]]\nvenue = "cvpr"\nyears = "2024-2019"\n')
     with pytest.raises(ConfigError, match="increasing"):
         load_settings({}, config_path=cfg)
+
+
+def test_pdf_processes_is_read_and_checked(tmp_path):
+    cfg = tmp_path / "fwcensus.toml"
+    assert load_settings({}).pdf_processes == 0  # auto: one per core
+    cfg.write_text("[run]\npdf_processes = 1\n")
+    assert load_settings({}, config_path=cfg).pdf_processes == 1
+    for bad in ("-1", "true", '"two"'):
+        cfg.write_text(f"[run]\npdf_processes = {bad}\n")
+        with pytest.raises(ConfigError, match="pdf_processes must be 0"):
+            load_settings({}, config_path=cfg)

@@ -278,3 +278,15 @@ def test_cache_revalidates_with_etag_and_serves_304s_from_disk(web, tmp_path):
 def test_rewriting_covers_http_links_to_an_https_mapped_host():
     rw = Rewriter((("https://proceedings.mlr.press", "http://127.0.0.1:9/pmlr"),))
     assert rw.apply("http://proceedings.mlr.press/v28/x.pdf") == "http://127.0.0.1:9/pmlr/v28/x.pdf"
+
+
+def test_the_session_reads_the_environment_once_and_never_uses_netrc(monkeypatch, tmp_path):
+    for key in [k for k in __import__("os").environ if k.lower().endswith("_proxy")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "ca.pem"))
+    with HttpClient(Settings()) as client:
+        assert client._session.trust_env is False  # no per-request netrc/proxy lookups
+        assert client._session.verify == str(tmp_path / "ca.pem")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    with HttpClient(Settings()) as client:
+        assert client._session.trust_env is True  # proxies (and no_proxy) handled per URL
