@@ -716,6 +716,7 @@ def run_benchmark(
     nagle: bool = False,
     snapshots: bool = True,
     store_class: type[Store] = Store,
+    pdf_processes: int | None = None,
 ) -> int:
     """Run every measurement, print the tables and the closing ratios; 0 when the request and
     politeness targets hold (throughput vs ideal is reported, not enforced)."""
@@ -735,6 +736,8 @@ def run_benchmark(
         nonlocal db_count
         db_count += 1
         path = work / f"run{db_count}.duckdb"
+        if pdf_processes is not None:
+            overrides.setdefault("pdf_processes", pdf_processes)
         return web.settings(db_path=path, publication_snapshots=snapshots, **overrides)
 
     build = functools.partial(world_resources, list(listings.values()))
@@ -943,6 +946,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-snapshots", action="store_true", help="skip the 'as of publication' stage"
     )
+    parser.add_argument(
+        "--pdf-processes",
+        type=int,
+        default=None,
+        help="processes reading PDFs (default: the setting's, one per core; 1: in the threads)",
+    )
     parser.add_argument("--nagle", action="store_true", help="server without TCP_NODELAY")
     parser.add_argument("--budget", type=float, default=900.0, help="seconds; later runs skip")
     parser.add_argument("--keep", type=Path, default=None, help="keep the databases here")
@@ -969,6 +978,7 @@ def main(argv: list[str] | None = None) -> int:
             args.budget,
             args.nagle,
             not args.no_snapshots,
+            pdf_processes=args.pdf_processes,
         )
     finally:
         if args.keep is None:

@@ -8,14 +8,14 @@ each host polite); all database writes happen on the calling thread.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import closing
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
+from datetime import time as time_of_day
 from typing import Any, Generic, TypeVar
 
 from scraper import github
@@ -174,14 +174,13 @@ class Pipeline:
         # the alias table's version goes with the detector's: a changed table re-labels
         self.detector_version = DETECTOR_VERSION
         self.dates = load_venue_dates()
-        self._labels: dict[str, tuple[str | None, list[str], float | None]] = {}
-        self._label_lock = threading.Lock()
         store.retry_backoff = client.settings.retry_backoff
         store.max_attempts = client.settings.max_attempts
         self.store = store
         self.client = client
         self.progress = progress
         self.workers = workers
+        self._pdf_pool: PdfReaders | None = None
         self.limits = ScanLimits(
             max_file_bytes=client.settings.max_file_bytes,
             max_total_bytes=client.settings.max_scan_bytes,
@@ -318,10 +317,27 @@ class Pipeline:
         resp = self.client.get(pdf_url)
         return readers.read(paper_id, resp.content, self.client.settings.pdf_max_pages)
 
-    def _pdf_processes(self, count: int) -> int:
-        """Processes to read ``count`` PDFs with (1: in the fetching threads)."""
-        wanted = self.client.settings.pdf_processes or default_processes()
-        return wanted if count >= POOL_THRESHOLD else 1
+    def _pdf_readers(self, count: int) -> PdfReaders:
+        """Readers for ``count`` PDFs: in the fetching threads for a few, else the run's pool
+        of processes (started once, closed by :meth:`close`; no more processes than workers)."""
+        wanted = min(self.client.settings.pdf_processes or default_processes(), self.workers)
+        if count < POOL_THRESHOLD or wanted <= 1:
+            return PdfReaders(1)
+        if self._pdf_pool is None:
+            self._pdf_pool = PdfReaders(wanted)
+        return self._pdf_pool
+
+    def close(self) -> None:
+        """Stop the PDF reader processes, if any were started."""
+        if self._pdf_pool is not None:
+            self._pdf_pool.close()
+            self._pdf_pool = None
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def read_pdfs(
         self, venue: str, year: int, report: RunReport, run_id: int, limit: int | None
@@ -329,10 +345,10 @@ class Pipeline:
         todo = self.store.papers_without_text(venue, year)
         if limit is not None:
             todo = todo[:limit]
-        readers = PdfReaders(self._pdf_processes(len(todo)))
+        readers = self._pdf_readers(len(todo))
         results = bounded_map(lambda item: self._read_pdf(readers, item), todo, self.workers)
-        # closed in this order: the fetching threads, then the reader processes
-        with readers, closing(results), Batch(self.store.record_pdfs, self.store) as batch:
+        # the fetching threads are stopped before anything else is closed
+        with closing(results), Batch(self.store.record_pdfs, self.store) as batch:
             for (paper_id, pdf_url), result, exc in self.progress(
                 results, f"{venue.upper()} {year} PDFs", len(todo)
             ):
@@ -375,23 +391,25 @@ class Pipeline:
 
     # -- stage 4: the same repositories as of publication ----------------------------------------
 
-    def store_label(self, repo_id: str) -> tuple[str | None, list[str], float | None] | None:
-        with self._label_lock:
-            return self._labels.get(repo_id)
-
     def scan_snapshots(
         self, venue: str, years: Sequence[int], report: RunReport, run_id: int
     ) -> None:
-        due = self.store.snapshots_due(venue, years)
         tasks = []
-        for repo, year, full_name, head in due:
-            fetch_as = repo
-            if full_name and full_name.count("/") == 1:
-                fetch_as = RepoRef(repo.host, *full_name.split("/"))
-            tasks.append(SnapshotTask(repo, venue, year, fetch_as, head))
-            label = self.store.head_label(repo.repo_id)
-            if label is not None:
-                self._labels[repo.repo_id] = label
+        for due in self.store.snapshots_due(venue, years):
+            fetch_as = due.repo
+            if due.full_name and due.full_name.count("/") == 1:
+                fetch_as = RepoRef(due.repo.host, *due.full_name.split("/"))
+            tasks.append(
+                SnapshotTask(
+                    due.repo,
+                    venue,
+                    due.year,
+                    fetch_as,
+                    due.head_commit,
+                    due.pushed_at,
+                    due.head_label,
+                )
+            )
         self.store.release()
         results = bounded_map(lambda t: _snapshot(self, t), tasks, self.workers)
         with Batch(self.store.record_snapshots, self.store) as batch:
@@ -498,10 +516,13 @@ class SnapshotTask:
     year: int
     fetch_as: RepoRef  # the current name (after renames)
     head_commit: str | None
+    pushed_at: datetime | None = None  # last push to any branch (GitHub metadata, UTC)
+    head_label: tuple[str | None, list[str], float | None] | None = None
 
 
 def _snapshot(pipe: Pipeline, task: SnapshotTask) -> dict[str, Any]:
-    """Scan a repository as of its paper's conference: one commits request, and a tarball
+    """Scan a repository as of its paper's conference. Nothing to fetch when nothing was
+    pushed since the conference (HEAD is that state); else one commits request, and a tarball
     only when that commit is not the HEAD commit already scanned."""
     as_of, exact = pipe.dates.end(task.venue, task.year)
     row: dict[str, Any] = {
@@ -520,17 +541,26 @@ def _snapshot(pipe: Pipeline, task: SnapshotTask) -> dict[str, Any]:
         "detector_version": pipe.detector_version,
         "scanned_at": utcnow(),
     }
+    end_of_day = datetime.combine(as_of, time_of_day.max)
+    if (
+        task.pushed_at is not None
+        and task.pushed_at <= end_of_day
+        and task.head_commit
+        and task.head_label is not None
+    ):
+        row["commit"] = task.head_commit
+        row["primary_fw"], row["frameworks"], row["confidence"] = task.head_label
+        row["status_detail"] = "nothing pushed since the conference: the HEAD scan"
+        return row
     found = github.commit_before(pipe.client, task.fetch_as, f"{as_of.isoformat()}T23:59:59Z")
     if found is None:
         row.update(status="created_after", status_detail=f"no commit on or before {as_of}")
         return row
     row["commit"], row["commit_date"] = found
-    if found[0] == task.head_commit:
-        label = pipe.store_label(task.repo.repo_id)
-        if label is not None:
-            row["primary_fw"], row["frameworks"], row["confidence"] = label
-            row["status_detail"] = "same commit as HEAD"
-            return row
+    if found[0] == task.head_commit and task.head_label is not None:
+        row["primary_fw"], row["frameworks"], row["confidence"] = task.head_label
+        row["status_detail"] = "same commit as HEAD"
+        return row
     resp = github.open_tarball(pipe.client, task.fetch_as, found[0])
     try:
         scan = scan_tar_stream(resp.raw, pipe.limits, strip_top=True)
@@ -603,6 +633,8 @@ def run(
     except BaseException as exc:
         store.finish_run(run_id, "failed", dict(report.counts), error=str(exc) or repr(exc))
         raise
+    finally:
+        pipe.close()
     store.finish_run(
         run_id,
         report.status,

@@ -51,13 +51,15 @@ def read_pdf(paper_id: str, data: bytes, max_pages: int | None) -> PdfResult:
 
 
 def default_processes() -> int:
-    """Worker processes when the setting is 0 (auto): the usable cores, at most 8; 1 (no
-    pool) on a single core."""
+    """Worker processes when the setting is 0 (auto): the usable cores, at most 8, from four
+    cores up. Below that, 1 (no pool): on two cores the crawl's own threads (HTTP, scanning,
+    the database) already need the second core, and a pool measured slower there
+    (docs/benchmarks-crawl.md)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
         cores = os.cpu_count() or 1
-    return min(cores, 8) if cores > 1 else 1
+    return min(cores, 8) if cores >= 4 else 1
 
 
 class PdfReaders:

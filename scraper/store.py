@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import duckdb
 import pandas as pd
@@ -39,6 +39,17 @@ class PdfRecord:
     pages: int | None = None
     chars: int | None = None
     detail: str | None = None
+
+
+class SnapshotDue(NamedTuple):
+    """A repository to scan as of one venue-year's conference (see ``Store.snapshots_due``)."""
+
+    repo: RepoRef
+    year: int
+    full_name: str | None  # the current name, after renames
+    head_commit: str | None  # the commit the HEAD scan read
+    pushed_at: datetime | None  # the last push to any branch, when the metadata was fetched
+    head_label: tuple[str | None, list[str], float | None] | None  # primary, all, confidence
 
 
 def utcnow() -> datetime:
@@ -645,23 +656,33 @@ class Store:
             if labels:
                 self._upsert("repo_frameworks", pd.DataFrame(labels), ["repo_id"], [])
 
-    def snapshots_due(
-        self, venue: str, years: Sequence[int]
-    ) -> list[tuple[RepoRef, int, str | None, str | None]]:
-        """(repo, year, its current full name, HEAD commit) for scanned repositories linked
-        officially from the venue's papers that have no publication snapshot for that year."""
+    def snapshots_due(self, venue: str, years: Sequence[int]) -> list[SnapshotDue]:
+        """Scanned repositories linked officially from the venue's papers that have no
+        publication snapshot for that year, with what the HEAD scan found."""
         rows = self.con.execute(
-            "SELECT DISTINCT r.host, r.owner, r.name, p.year, r.full_name, r.scanned_commit "
+            "SELECT DISTINCT r.host, r.owner, r.name, p.year, r.full_name, r.scanned_commit, "
+            "       r.pushed_at, f.primary_fw, f.frameworks, f.confidence, f.repo_id IS NOT NULL "
             "FROM repos r "
             "JOIN code_links c ON c.repo_id = r.repo_id AND c.rejected IS NULL AND c.official "
             "JOIN papers p ON p.paper_id = c.paper_id "
+            "LEFT JOIN repo_frameworks f ON f.repo_id = r.repo_id "
             "WHERE r.status = 'ok' AND p.venue = ? AND list_contains(?, p.year) "
             "AND NOT EXISTS (SELECT 1 FROM repo_snapshots s WHERE s.repo_id = r.repo_id "
             "                AND s.venue = p.venue AND s.year = p.year AND s.status <> 'error') "
             "ORDER BY 1, 2, 3, 4",
             [venue, list(years)],
         ).fetchall()
-        return [(RepoRef(h, o, n), y, full, head) for h, o, n, y, full, head in rows]
+        return [
+            SnapshotDue(
+                RepoRef(h, o, n),
+                y,
+                full,
+                head,
+                pushed,
+                (primary, list(frameworks or []), confidence) if labelled else None,
+            )
+            for h, o, n, y, full, head, pushed, primary, frameworks, confidence, labelled in rows
+        ]
 
     def record_snapshots(self, rows: Sequence[dict[str, Any]]) -> None:
         """Publication snapshots (dicts with the repo_snapshots columns), set-based."""
@@ -670,13 +691,6 @@ class Store:
                 self._upsert(
                     "repo_snapshots", pd.DataFrame(list(rows)), ["repo_id", "venue", "year"], []
                 )
-
-    def head_label(self, repo_id: str) -> tuple[str | None, list[str], float | None] | None:
-        rows = self.con.execute(
-            "SELECT primary_fw, frameworks, confidence FROM repo_frameworks WHERE repo_id = ?",
-            [repo_id],
-        ).fetchall()
-        return (rows[0][0], list(rows[0][1]), rows[0][2]) if rows else None
 
     def stars_fetched_since(self, when: datetime) -> bool:
         rows = self.con.execute(

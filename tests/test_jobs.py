@@ -123,3 +123,55 @@ def test_rerunning_an_unchanged_venue_year_costs_304s_then_nothing(tmp_path, web
             third = jobs.run(store, client, "cvpr", [2021], sizes=sizes)
             assert sum(client.requests_by_host.values()) == 0
         assert third.counts["listings_current"] == 1
+
+
+def test_pdfs_read_in_worker_processes_give_the_same_rows(tmp_path, web):
+    """The same venue-year with PDFs read in the threads and in a pool of two processes."""
+    tables = {}
+    for processes in (1, 2):
+        path = tmp_path / f"p{processes}.duckdb"
+        with Store.open(path) as store, client_for(web, pdf_processes=processes) as client:
+            report = jobs.run(store, client, "cvpr", [2023], sizes=world.venue_sizes())
+            assert report.status == "ok" and report.counts["pdfs_read"] >= jobs.POOL_THRESHOLD
+            tables[processes] = [
+                store.con.execute(f"SELECT {cols} FROM {table} ORDER BY ALL").fetchall()
+                for table, cols in (
+                    ("paper_texts", "paper_id, status, pages, chars"),
+                    ("paper_mentions", "*"),
+                    ("code_links", "paper_id, url, found_in, repo_id, official"),
+                )
+            ]
+    assert tables[1] == tables[2] and tables[1][0]
+
+
+def test_a_repository_not_pushed_since_the_conference_needs_no_request_for_its_snapshot(
+    tmp_path, web
+):
+    import json
+
+    from scraper.demo.server import Resource
+
+    # half the repositories: last push before the conference (CVPR 2023 ended June 22)
+    api = {
+        path: res
+        for path, res in web.resources.items()
+        if path.startswith("/api/repos/") and "/commits" not in path and res.status == 200
+    }
+    for path, res in sorted(api.items())[::2]:
+        body = json.loads(res.body)
+        if body.get("created_at", "9999") < "2023-06-01":
+            body["pushed_at"] = "2023-06-01T12:00:00Z"
+            web.resources[path] = Resource(json.dumps(body).encode(), res.content_type)
+    with Store.open(tmp_path / "db.duckdb") as store, client_for(web) as client:
+        report = jobs.run(store, client, "cvpr", [2023], sizes=world.venue_sizes())
+        assert report.status == "ok"
+        rows = store.query(
+            "SELECT s.status, s.status_detail, s.commit = r.scanned_commit AS same, "
+            "s.primary_fw IS NOT DISTINCT FROM f.primary_fw AS same_label "
+            "FROM repo_snapshots s JOIN repos r USING (repo_id) "
+            "JOIN repo_frameworks f USING (repo_id)"
+        )
+    skipped = rows[rows.status_detail.str.startswith("nothing pushed", na=False)]
+    assert 0 < len(skipped) < len(rows) and skipped.same.all() and skipped.same_label.all()
+    commits = [p for p in web.hits if "/commits?" in p and "2023-06-22" in p]
+    assert len(commits) == len(rows) - len(skipped)  # none for the repositories left alone

@@ -63,7 +63,26 @@ def test_a_dead_reader_process_fails_one_paper_and_the_next_gets_a_fresh_pool():
 
 
 def test_default_processes_follow_the_cores(monkeypatch):
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    assert default_processes() == 1  # one core: no pool
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    assert default_processes() == 1  # two cores: no pool (measured slower)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(4)), raising=False)
+    assert default_processes() == 4
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
     assert default_processes() == 8
+
+
+def test_a_run_starts_one_pool_for_all_its_years_and_only_for_enough_pdfs(tmp_path):
+    from scraper.config import Settings
+    from scraper.http import HttpClient
+    from scraper.jobs import Pipeline
+    from scraper.store import Store
+
+    settings = Settings(pdf_processes=2, venue_sizes=None)
+    with Store.open(tmp_path / "f.duckdb") as store, HttpClient(settings) as client:
+        with Pipeline(store, client, workers=4) as pipe:
+            assert pipe._pdf_readers(5).processes == 1  # a few PDFs: in the threads
+            pool = pipe._pdf_readers(100)
+            assert pool.processes == 2 and pipe._pdf_readers(300) is pool
+        assert pipe._pdf_pool is None  # closed with the pipeline
+        one_worker = Pipeline(store, client, workers=1)
+        assert one_worker._pdf_readers(100).processes == 1  # never more processes than workers
