@@ -406,6 +406,7 @@ class Pipeline:
                     due.year,
                     fetch_as,
                     due.head_commit,
+                    due.created_at,
                     due.pushed_at,
                     due.head_label,
                 )
@@ -516,14 +517,16 @@ class SnapshotTask:
     year: int
     fetch_as: RepoRef  # the current name (after renames)
     head_commit: str | None
+    created_at: datetime | None = None  # GitHub metadata, UTC
     pushed_at: datetime | None = None  # last push to any branch (GitHub metadata, UTC)
     head_label: tuple[str | None, list[str], float | None] | None = None
 
 
 def _snapshot(pipe: Pipeline, task: SnapshotTask) -> dict[str, Any]:
-    """Scan a repository as of its paper's conference. Nothing to fetch when nothing was
-    pushed since the conference (HEAD is that state); else one commits request, and a tarball
-    only when that commit is not the HEAD commit already scanned."""
+    """Scan a repository as of its paper's conference. Nothing to fetch when the repository
+    was created after the conference (the code was not public then) or nothing was pushed
+    since (HEAD is that state); else one commits request, and a tarball only when that commit
+    is not the HEAD commit already scanned."""
     as_of, exact = pipe.dates.end(task.venue, task.year)
     row: dict[str, Any] = {
         "repo_id": task.repo.repo_id,
@@ -542,6 +545,12 @@ def _snapshot(pipe: Pipeline, task: SnapshotTask) -> dict[str, Any]:
         "scanned_at": utcnow(),
     }
     end_of_day = datetime.combine(as_of, time_of_day.max)
+    if task.created_at is not None and task.created_at > end_of_day:
+        row.update(
+            status="created_after",
+            status_detail=f"created on GitHub {task.created_at:%Y-%m-%d}, after {as_of}",
+        )
+        return row
     if (
         task.pushed_at is not None
         and task.pushed_at <= end_of_day

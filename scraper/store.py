@@ -48,6 +48,7 @@ class SnapshotDue(NamedTuple):
     year: int
     full_name: str | None  # the current name, after renames
     head_commit: str | None  # the commit the HEAD scan read
+    created_at: datetime | None  # when the repository was created on GitHub
     pushed_at: datetime | None  # the last push to any branch, when the metadata was fetched
     head_label: tuple[str | None, list[str], float | None] | None  # primary, all, confidence
 
@@ -661,7 +662,8 @@ class Store:
         publication snapshot for that year, with what the HEAD scan found."""
         rows = self.con.execute(
             "SELECT DISTINCT r.host, r.owner, r.name, p.year, r.full_name, r.scanned_commit, "
-            "       r.pushed_at, f.primary_fw, f.frameworks, f.confidence, f.repo_id IS NOT NULL "
+            "       r.created_at, r.pushed_at, f.primary_fw, f.frameworks, f.confidence, "
+            "       f.repo_id IS NOT NULL "
             "FROM repos r "
             "JOIN code_links c ON c.repo_id = r.repo_id AND c.rejected IS NULL AND c.official "
             "JOIN papers p ON p.paper_id = c.paper_id "
@@ -678,10 +680,24 @@ class Store:
                 y,
                 full,
                 head,
+                created,
                 pushed,
                 (primary, list(frameworks or []), confidence) if labelled else None,
             )
-            for h, o, n, y, full, head, pushed, primary, frameworks, confidence, labelled in rows
+            for (
+                h,
+                o,
+                n,
+                y,
+                full,
+                head,
+                created,
+                pushed,
+                primary,
+                frameworks,
+                confidence,
+                labelled,
+            ) in rows
         ]
 
     def record_snapshots(self, rows: Sequence[dict[str, Any]]) -> None:

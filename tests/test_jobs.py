@@ -158,10 +158,17 @@ def test_a_repository_not_pushed_since_the_conference_needs_no_request_for_its_s
         if path.startswith("/api/repos/") and "/commits" not in path and res.status == 200
     }
     for path, res in sorted(api.items())[::2]:
+        if path.endswith("paper03-p"):
+            continue
         body = json.loads(res.body)
         if body.get("created_at", "9999") < "2023-06-01":
             body["pushed_at"] = "2023-06-01T12:00:00Z"
             web.resources[path] = Resource(json.dumps(body).encode(), res.content_type)
+    # and one created on GitHub after the conference: its code was not public then
+    young_path = f"/api/repos/{world.DEMO_ORG}/cvpr2023-paper03-p"
+    young = web.resources[young_path]
+    body = json.loads(young.body) | {"created_at": "2023-09-01T00:00:00Z"}
+    web.resources[young_path] = Resource(json.dumps(body).encode(), young.content_type)
     with Store.open(tmp_path / "db.duckdb") as store, client_for(web) as client:
         report = jobs.run(store, client, "cvpr", [2023], sizes=world.venue_sizes())
         assert report.status == "ok"
@@ -171,7 +178,10 @@ def test_a_repository_not_pushed_since_the_conference_needs_no_request_for_its_s
             "FROM repo_snapshots s JOIN repos r USING (repo_id) "
             "JOIN repo_frameworks f USING (repo_id)"
         )
+    young_rows = rows[rows.status_detail.str.startswith("created on GitHub 2023-09-01", na=False)]
+    assert young_rows.status.tolist() == ["created_after"]
     skipped = rows[rows.status_detail.str.startswith("nothing pushed", na=False)]
     assert 0 < len(skipped) < len(rows) and skipped.same.all() and skipped.same_label.all()
     commits = [p for p in web.hits if "/commits?" in p and "2023-06-22" in p]
-    assert len(commits) == len(rows) - len(skipped)  # none for the repositories left alone
+    # none for the repositories left alone or created after
+    assert len(commits) == len(rows) - len(skipped) - 1
