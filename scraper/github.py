@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import requests
@@ -86,3 +87,74 @@ def commit_before(client: HttpClient, repo: RepoRef, until: str) -> tuple[str, s
         return None
     first = data[0]
     return str(first["sha"]), str(first.get("commit", {}).get("committer", {}).get("date", ""))
+
+
+GRAPHQL_URL = f"{API_BASE}/graphql"
+# Repositories per GraphQL query in commits_before_many. A query's cost is about one point
+# per 100 nodes asked for, so 50 repositories with one commit each cost one point.
+GRAPHQL_BATCH = 50
+
+_HISTORY = (
+    "defaultBranchRef { target { ... on Commit { "
+    "history(first: 1, until: $u@) { nodes { oid committedDate } } } } }"
+)
+
+
+def commits_query(items: Sequence[tuple[RepoRef, str]]) -> dict[str, Any]:
+    """The GraphQL request asking, for each (repository, until), the newest commit of the
+    default branch at or before ``until`` (pure; owner, name and date go in as variables)."""
+    params = []
+    fields = []
+    variables: dict[str, str] = {}
+    for i, (repo, until) in enumerate(items):
+        params.append(f"$o{i}: String!, $n{i}: String!, $u{i}: GitTimestamp!")
+        history = _HISTORY.replace("@", str(i))
+        fields.append(f"r{i}: repository(owner: $o{i}, name: $n{i}) {{ {history} }}")
+        variables |= {f"o{i}": repo.owner, f"n{i}": repo.name, f"u{i}": until}
+    query = f"query({', '.join(params)}) {{ {' '.join(fields)} }}"
+    return {"query": query, "variables": variables}
+
+
+CommitFound = tuple[str, str] | None | FetchError
+
+
+def parse_commits_answer(url: str, count: int, data: Any) -> list[CommitFound]:
+    """Per item of :func:`commits_query`: (sha, committed date), None when the repository has
+    no commit that old (or no commit at all), or a FetchError for that repository alone
+    (not found, no access). Raises FetchError when the answer as a whole is unusable."""
+    if not isinstance(data, dict) or not isinstance(data.get("data"), dict):
+        messages = [e.get("message", "") for e in (data or {}).get("errors", []) or []]
+        raise FetchError(url, 200, "GitHub GraphQL answered without data: " + "; ".join(messages))
+    errors: dict[str, str] = {}
+    for error in data.get("errors") or []:
+        path = error.get("path") or []
+        if path:
+            errors[str(path[0])] = f"{error.get('type', 'ERROR')}: {error.get('message', '')}"
+    out: list[CommitFound] = []
+    for i in range(count):
+        node = data["data"].get(f"r{i}")
+        if node is None:
+            reason = errors.get(f"r{i}", "no repository in the answer")
+            out.append(FetchError(url, 200, f"GitHub GraphQL: {reason}"))
+            continue
+        target = (node.get("defaultBranchRef") or {}).get("target") or {}
+        nodes = (target.get("history") or {}).get("nodes") or []
+        if not nodes:
+            out.append(None)  # an empty repository, or none of its commits is that old
+        else:
+            out.append((str(nodes[0]["oid"]), str(nodes[0].get("committedDate", ""))))
+    return out
+
+
+def commits_before_many(
+    client: HttpClient, items: Sequence[tuple[RepoRef, str]]
+) -> list[CommitFound]:
+    """:func:`commit_before` for many repositories in one GraphQL request (needs a token:
+    GitHub's GraphQL API refuses anonymous calls). Same answers, item by item."""
+    resp = client.post(GRAPHQL_URL, json_body=commits_query(items), headers=API_HEADERS)
+    try:
+        data = resp.json()
+    except (json.JSONDecodeError, requests.JSONDecodeError):
+        status = resp.status_code
+        raise FetchError(GRAPHQL_URL, status, "GitHub GraphQL answered non-JSON") from None
+    return parse_commits_answer(GRAPHQL_URL, len(items), data)

@@ -48,6 +48,9 @@ R = TypeVar("R")
 # so readers in other processes get a turn).
 RELEASE_SECONDS = 2.0
 
+# The progress label of the batched publication-commit lookups (GraphQL, with a token).
+COMMIT_LOOKUPS = "as of publication: commits"
+
 # A progress wrapper: (items, description, total) -> the same items, reporting as they pass.
 Progress = Callable[[Iterable[Any], str, int], Iterable[Any]]
 
@@ -412,6 +415,8 @@ class Pipeline:
                 )
             )
         self.store.release()
+        if self.client.settings.github_token:
+            tasks = self._look_up_commits(tasks, report)
         results = bounded_map(lambda t: _snapshot(self, t), tasks, self.workers)
         with Batch(self.store.record_snapshots, self.store) as batch:
             for task, row, exc in self.progress(results, "as of publication", len(tasks)):
@@ -425,6 +430,35 @@ class Pipeline:
                         return
                 elif exc is not None:
                     raise exc
+
+    def _look_up_commits(self, tasks: list[SnapshotTask], report: RunReport) -> list[SnapshotTask]:
+        """The publication commits of the tasks that need one, fifty repositories per GraphQL
+        request (a token is required) instead of one REST request each. A batch that fails
+        as a whole (GraphQL refused or unavailable) leaves its tasks to the REST lookup."""
+        need = [i for i, t in enumerate(tasks) if _without_fetch(self, t) is None]
+        chunks = [
+            need[k : k + github.GRAPHQL_BATCH] for k in range(0, len(need), github.GRAPHQL_BATCH)
+        ]
+
+        def look_up(chunk: list[int]) -> list[github.CommitFound]:
+            items = [(tasks[i].fetch_as, _until(self, tasks[i])) for i in chunk]
+            return github.commits_before_many(self.client, items)
+
+        out = list(tasks)
+        results = bounded_map(look_up, chunks, self.workers)
+        with closing(results):
+            for chunk, found, exc in self.progress(results, COMMIT_LOOKUPS, len(chunks)):
+                if isinstance(exc, RateLimited):
+                    break  # the REST path meets the same limit and stops the stage
+                if exc is not None:
+                    if not isinstance(exc, FwcensusError):
+                        raise exc
+                    report.counts["graphql_fallbacks"] += 1
+                    log.warning("GraphQL commit lookup failed (%s); using the REST API", exc)
+                    continue
+                for i, answer in zip(chunk, found or [], strict=True):
+                    out[i] = replace(tasks[i], looked_up=True, found=answer)
+        return out
 
     # -- the frameworks' own repositories (stars), at most once a day ---------------------------
 
@@ -520,15 +554,18 @@ class SnapshotTask:
     created_at: datetime | None = None  # GitHub metadata, UTC
     pushed_at: datetime | None = None  # last push to any branch (GitHub metadata, UTC)
     head_label: tuple[str | None, list[str], float | None] | None = None
+    looked_up: bool = False  # the publication commit was found in a batch (``found``)
+    found: github.CommitFound = None
 
 
-def _snapshot(pipe: Pipeline, task: SnapshotTask) -> dict[str, Any]:
-    """Scan a repository as of its paper's conference. Nothing to fetch when the repository
-    was created after the conference (the code was not public then) or nothing was pushed
-    since (HEAD is that state); else one commits request, and a tarball only when that commit
-    is not the HEAD commit already scanned."""
+def _until(pipe: Pipeline, task: SnapshotTask) -> str:
+    as_of, _ = pipe.dates.end(task.venue, task.year)
+    return f"{as_of.isoformat()}T23:59:59Z"
+
+
+def _snapshot_row(pipe: Pipeline, task: SnapshotTask) -> dict[str, Any]:
     as_of, exact = pipe.dates.end(task.venue, task.year)
-    row: dict[str, Any] = {
+    return {
         "repo_id": task.repo.repo_id,
         "venue": task.venue,
         "year": task.year,
@@ -544,6 +581,13 @@ def _snapshot(pipe: Pipeline, task: SnapshotTask) -> dict[str, Any]:
         "detector_version": pipe.detector_version,
         "scanned_at": utcnow(),
     }
+
+
+def _without_fetch(pipe: Pipeline, task: SnapshotTask) -> dict[str, Any] | None:
+    """The snapshot row when the metadata alone settles it: created after the conference
+    (the code was not public then), or nothing pushed since (the HEAD scan is that state)."""
+    row = _snapshot_row(pipe, task)
+    as_of = row["as_of"]
     end_of_day = datetime.combine(as_of, time_of_day.max)
     if task.created_at is not None and task.created_at > end_of_day:
         row.update(
@@ -561,7 +605,25 @@ def _snapshot(pipe: Pipeline, task: SnapshotTask) -> dict[str, Any]:
         row["primary_fw"], row["frameworks"], row["confidence"] = task.head_label
         row["status_detail"] = "nothing pushed since the conference: the HEAD scan"
         return row
-    found = github.commit_before(pipe.client, task.fetch_as, f"{as_of.isoformat()}T23:59:59Z")
+    return None
+
+
+def _snapshot(pipe: Pipeline, task: SnapshotTask) -> dict[str, Any]:
+    """Scan a repository as of its paper's conference: nothing to fetch when the metadata
+    settles it (:func:`_without_fetch`); else the commit before the conference's end (looked
+    up in a batch already, or one REST request), and a tarball only when that commit is not
+    the HEAD commit already scanned."""
+    settled = _without_fetch(pipe, task)
+    if settled is not None:
+        return settled
+    row = _snapshot_row(pipe, task)
+    as_of = row["as_of"]
+    if task.looked_up:
+        if isinstance(task.found, FetchError):
+            raise task.found
+        found = task.found
+    else:
+        found = github.commit_before(pipe.client, task.fetch_as, _until(pipe, task))
     if found is None:
         row.update(status="created_after", status_detail=f"no commit on or before {as_of}")
         return row

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
+import re
 import socket
 import threading
 import time
@@ -76,6 +78,10 @@ class FixtureWeb:
 
             def do_GET(self) -> None:
                 web._serve(self)
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                web._serve_post(self, self.rfile.read(length))
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
@@ -169,6 +175,29 @@ class FixtureWeb:
             res = Resource(res.body, res.content_type, 200, {**res.headers, "ETag": etag})
         self._send(handler, res)
 
+    def _serve_post(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        """POST: GitHub's GraphQL endpoint (answered from the REST resources, see
+        :func:`github_graphql`); anything else is 404."""
+        path = unquote(handler.path)
+        if self.latency:
+            time.sleep(self.latency)
+        with self._lock:
+            self.hits[path] += 1
+            self.headers_seen[path] = dict(handler.headers.items())
+            fault = self.faults.get(path)
+            if fault and fault.times > 0:
+                fault.times -= 1
+            else:
+                fault = None
+        if fault is not None and fault.kind == "status":
+            res = Resource(fault.body, "text/plain", fault.status, dict(fault.headers or {}))
+        elif path == f"{BASES['https://api.github.com']}/graphql":
+            authorized = bool(handler.headers.get("Authorization"))
+            res = github_graphql(self.resources, body, authorized)
+        else:
+            res = Resource(b"Not Found", "text/plain", 404)
+        self._send(handler, res)
+
     @staticmethod
     def _send(handler: BaseHTTPRequestHandler, res: Resource) -> None:
         handler.send_response(res.status)
@@ -179,3 +208,52 @@ class FixtureWeb:
         handler.end_headers()
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             handler.wfile.write(res.body)  # the client may have given up (a timeout test)
+
+
+_GRAPHQL_ALIAS = re.compile(r"\b(r\d+): repository\(owner: \$(o\d+), name: \$(n\d+)\)")
+_GRAPHQL_UNTIL = re.compile(r"history\(first: 1, until: \$(u\d+)\)")
+
+
+def github_graphql(resources: Mapping[str, Resource], body: bytes, authorized: bool) -> Resource:
+    """GitHub's GraphQL answer to fwcensus's "newest commit before a date" query
+    (``scraper.github.commits_query``), built from the REST resources this web serves:
+    ``/api/repos/O/N`` says whether the repository exists, ``/api/repos/O/N/commits?until=U
+    &per_page=1`` which commit it had. The shapes are GitHub's: ``data.rN`` null plus an
+    ``errors`` entry of type NOT_FOUND for a missing repository; 401 without a token."""
+    if not authorized:
+        message = {"message": "This endpoint requires you to be authenticated."}
+        return Resource(json.dumps(message).encode(), "application/json", 401)
+    try:
+        request = json.loads(body)
+        query, variables = request["query"], request.get("variables") or {}
+    except (ValueError, KeyError, TypeError):
+        problem = {"errors": [{"message": "Problems parsing JSON"}]}
+        return Resource(json.dumps(problem).encode(), "application/json", 400)
+    untils = _GRAPHQL_UNTIL.findall(query)
+    data: dict[str, Any] = {}
+    errors: list[dict[str, Any]] = []
+    api = BASES["https://api.github.com"]
+    for (alias, o, n), u in zip(_GRAPHQL_ALIAS.findall(query), untils, strict=False):
+        owner, name, until = variables.get(o), variables.get(n), variables.get(u)
+        repo = resources.get(f"{api}/repos/{owner}/{name}")
+        commits = resources.get(f"{api}/repos/{owner}/{name}/commits?until={until}&per_page=1")
+        if repo is None or repo.status != 200 or commits is None:
+            data[alias] = None
+            errors.append(
+                {
+                    "type": "NOT_FOUND",
+                    "path": [alias],
+                    "message": f"Could not resolve to a Repository with the name '{owner}/{name}'.",
+                }
+            )
+            continue
+        nodes = [
+            {"oid": c["sha"], "committedDate": c["commit"]["committer"]["date"]}
+            for c in json.loads(commits.body)[:1]
+        ]
+        history = {"history": {"nodes": nodes}}
+        data[alias] = {"defaultBranchRef": {"target": history}}
+    answer: dict[str, Any] = {"data": data}
+    if errors:
+        answer["errors"] = errors
+    return Resource(json.dumps(answer).encode(), "application/json")
