@@ -78,12 +78,19 @@ class RunReport:
 
 
 def bounded_map(
-    fn: Callable[[T], R], items: Iterable[T], workers: int
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    workers: int,
+    *,
+    on_idle: Callable[[], object] | None = None,
+    idle_after: float = 0.5,
 ) -> Iterator[tuple[T, R | None, BaseException | None]]:
     """Run ``fn`` over items with at most ``workers`` in flight; yield (item, result, error).
 
     Results come back in completion order; at most ``2 * workers`` items are held at once, so
-    memory stays flat however many items there are.
+    memory stays flat however many items there are. ``on_idle`` is called (in the consumer's
+    thread) once whenever no result has come for ``idle_after`` seconds: the place to write
+    what is pending and let readers at the database while the network stalls.
     """
     it = iter(items)
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -99,7 +106,12 @@ def bounded_map(
 
         fill()
         while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            timeout = idle_after if on_idle is not None else None
+            done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+            if not done:
+                assert on_idle is not None
+                on_idle()
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
                 item = pending.pop(fut)
                 exc = fut.exception()
@@ -128,8 +140,10 @@ def page_code_links(papers: Iterable[Paper], source: str) -> list[CodeLink]:
 
 class Batch(Generic[T]):
     """Collects per-item results and writes them in one transaction every ``size`` items or
-    ``seconds`` (and on exit), releasing the database between writes so readers get a turn.
-    A crash loses at most the unwritten batch; the next run fetches those items again."""
+    ``seconds``, when the network stalls (:meth:`idle`) and on exit. The database is released
+    at most every ``seconds`` (a reconnect costs tens of milliseconds), and whenever the run
+    only waits on the network, so readers in other processes get a turn. A crash loses at most
+    the unwritten batch; the next run fetches those items again."""
 
     size = 50
     seconds = RELEASE_SECONDS
@@ -138,26 +152,31 @@ class Batch(Generic[T]):
         self.write = write
         self.store = store
         self.items: list[T] = []
-        self.since = time.monotonic()
+        self.since = self.released = time.monotonic()
 
     def add(self, item: T) -> None:
         self.items.append(item)
         if len(self.items) >= self.size or time.monotonic() - self.since >= self.seconds:
             self.flush()
 
-    def flush(self) -> None:
+    def flush(self, *, release: bool = False) -> None:
         if self.items:
             self.write(self.items)
             self.items = []
-        self.since = time.monotonic()
-        # between writes the run only waits on the network: let readers in meanwhile
-        self.store.release()
+        self.since = now = time.monotonic()
+        if release or now - self.released >= self.seconds:
+            self.store.release()
+            self.released = now
+
+    def idle(self) -> None:
+        """Nothing arrived for a while: write what is pending and let readers in."""
+        self.flush(release=True)
 
     def __enter__(self) -> Batch[T]:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.flush()
+        self.flush(release=True)
 
 
 class Pipeline:
@@ -349,9 +368,12 @@ class Pipeline:
         if limit is not None:
             todo = todo[:limit]
         readers = self._pdf_readers(len(todo))
-        results = bounded_map(lambda item: self._read_pdf(readers, item), todo, self.workers)
+        batch = Batch(self.store.record_pdfs, self.store)
+        results = bounded_map(
+            lambda item: self._read_pdf(readers, item), todo, self.workers, on_idle=batch.idle
+        )
         # the fetching threads are stopped before anything else is closed
-        with closing(results), Batch(self.store.record_pdfs, self.store) as batch:
+        with closing(results), batch:
             for (paper_id, pdf_url), result, exc in self.progress(
                 results, f"{venue.upper()} {year} PDFs", len(todo)
             ):
@@ -417,8 +439,9 @@ class Pipeline:
         self.store.release()
         if self.client.settings.github_token:
             tasks = self._look_up_commits(tasks, report)
-        results = bounded_map(lambda t: _snapshot(self, t), tasks, self.workers)
-        with Batch(self.store.record_snapshots, self.store) as batch:
+        batch = Batch(self.store.record_snapshots, self.store)
+        results = bounded_map(lambda t: _snapshot(self, t), tasks, self.workers, on_idle=batch.idle)
+        with closing(results), batch:
             for task, row, exc in self.progress(results, "as of publication", len(tasks)):
                 if exc is None and row is not None:
                     batch.add(row)
@@ -514,12 +537,13 @@ class Pipeline:
         years: Sequence[int] | None = None,
     ) -> None:
         todo = self.store.repos_to_scan(venue, years, self.client.settings.rescan_days)
-        results = bounded_map(self._scan_repo, todo, self.workers)
 
         def write(items: list[tuple[RepoMeta, ScanResult | None]]) -> None:
             self.store.record_repos(items, "HEAD", self.detector_version)
 
-        with Batch(write, self.store) as batch:
+        batch = Batch(write, self.store)
+        results = bounded_map(self._scan_repo, todo, self.workers, on_idle=batch.idle)
+        with closing(results), batch:
             for repo, result, exc in self.progress(results, "repositories", len(todo)):
                 if exc is None and result is not None:
                     meta, scan = result

@@ -185,3 +185,43 @@ def test_a_repository_not_pushed_since_the_conference_needs_no_request_for_its_s
     commits = [p for p in web.hits if "/commits?" in p and "2023-06-22" in p]
     # none for the repositories left alone or created after
     assert len(commits) == len(rows) - len(skipped) - 1
+
+
+def test_bounded_map_calls_on_idle_while_the_network_stalls():
+    import time
+
+    calls = []
+
+    def slow(x):
+        time.sleep(0.3 if x == 2 else 0.0)
+        return x * 10
+
+    out = list(
+        jobs.bounded_map(slow, range(4), 2, on_idle=lambda: calls.append(1), idle_after=0.05)
+    )
+    assert sorted(r for _i, r, _e in out) == [0, 10, 20, 30]
+    assert len(calls) >= 1  # item 2 kept everyone waiting once
+    assert list(jobs.bounded_map(lambda x: x, [1], 1)) == [(1, 1, None)]
+
+
+def test_a_batch_writes_every_fifty_but_releases_the_database_on_time_or_when_idle():
+    class FakeStore:
+        releases = 0
+
+        def release(self):
+            self.releases += 1
+
+    written = []
+    store = FakeStore()
+    with jobs.Batch(written.append, store) as batch:
+        for i in range(120):
+            batch.add(i)
+        assert [len(w) for w in written] == [50, 50]
+        assert store.releases == 0  # a reconnect per 50 items would cost more than the writes
+        batch.idle()  # the network stalls: write what is pending, let readers in
+        assert [len(w) for w in written] == [50, 50, 20] and store.releases == 1
+        batch.released -= jobs.Batch.seconds  # two seconds later
+        batch.add(1)
+        batch.flush()
+        assert store.releases == 2
+    assert store.releases == 3  # and always on exit
