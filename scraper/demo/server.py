@@ -128,7 +128,9 @@ class FixtureWeb:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+    def _arrive(self, handler: BaseHTTPRequestHandler) -> tuple[str, Fault | None]:
+        """A request arrives: wait the latency, count it, and take the path's fault (if any
+        is left) for this request."""
         path = unquote(handler.path)
         if self.latency:
             time.sleep(self.latency)
@@ -140,6 +142,10 @@ class FixtureWeb:
                 fault.times -= 1
             else:
                 fault = None
+        return path, fault
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        path, fault = self._arrive(handler)
         res = self.resources.get(path)
         if fault is not None and fault.kind == "reset":
             handler.close_connection = True
@@ -178,17 +184,7 @@ class FixtureWeb:
     def _serve_post(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
         """POST: GitHub's GraphQL endpoint (answered from the REST resources, see
         :func:`github_graphql`); anything else is 404."""
-        path = unquote(handler.path)
-        if self.latency:
-            time.sleep(self.latency)
-        with self._lock:
-            self.hits[path] += 1
-            self.headers_seen[path] = dict(handler.headers.items())
-            fault = self.faults.get(path)
-            if fault and fault.times > 0:
-                fault.times -= 1
-            else:
-                fault = None
+        path, fault = self._arrive(handler)
         if fault is not None and fault.kind == "status":
             res = Resource(fault.body, "text/plain", fault.status, dict(fault.headers or {}))
         elif path == f"{BASES['https://api.github.com']}/graphql":
