@@ -183,10 +183,10 @@ class TimedWeb(FixtureWeb):
         self.keep_arrivals = keep_arrivals
         self.arrivals: list[tuple[str, float]] = []
 
-    def _serve(self, handler: Any) -> None:
-        if self.keep_arrivals:
+    def _arrive(self, handler: Any) -> Any:
+        if self.keep_arrivals:  # every request, GET or POST (GraphQL)
             self.arrivals.append((unquote(handler.path), time.monotonic()))
-        super()._serve(handler)
+        return super()._arrive(handler)
 
 
 def _serve_child(
