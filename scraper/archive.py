@@ -16,7 +16,11 @@ regular files a ``want(path)`` predicate accepts, and fills an :class:`ArchiveSt
   error of the underlying stream (a dropped connection): the reason names it.
 
 Every regular file, read or not, is counted in ``stats.extensions`` by lower-case suffix, so a
-caller can tell a MATLAB or C++ repository from a Python one without reading those files.
+caller can tell a MATLAB or C++ repository from a Python one without reading those files
+(past ``MAX_EXTENSIONS`` different suffixes, new ones are counted together under ``"*"``).
+
+Memory stays flat whatever the number of members: nothing is kept per member (tarfile's own
+list of headers is emptied as the walk goes), only counters and the member being read.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from operator import attrgetter
+from pathlib import Path
 from typing import IO, Any
 
 Want = Callable[[str], bool]
@@ -60,6 +65,8 @@ MALFORMED: tuple[type[Exception], ...] = (
 )
 
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+MAX_EXTENSIONS = 1_000  # different suffixes counted one by one (a hostile archive could
+# hold a new one per member); later ones share the key "*", which no suffix can be
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,8 @@ def safe_path(raw: str, *, strip_top: bool = False) -> str | None:
 
 def _clean_text(name: str) -> str:
     """Make a decoded name storable: undecodable bytes (surrogate escapes) become U+FFFD."""
+    if name.isascii():
+        return name
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
@@ -133,10 +142,24 @@ def _clean_text(name: str) -> str:
     return name
 
 
+def _suffix(path: str) -> str:
+    """The lower-case suffix of a clean relative path, as ``PurePosixPath(path).suffix``
+    gives it ("" for ``.bashrc``, ``name.`` or no dot at all)."""
+    name = path[path.rfind("/") + 1 :]
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
+
+
 def _count_file(stats: ArchiveStats, path: str) -> None:
     stats.files_seen += 1
-    suffix = PurePosixPath(path).suffix.lower()
-    stats.extensions[suffix] = stats.extensions.get(suffix, 0) + 1
+    suffix = _suffix(path)
+    _count_suffix(stats.extensions, suffix)
+
+
+def _count_suffix(extensions: dict[str, int], suffix: str) -> None:
+    if suffix not in extensions and len(extensions) >= MAX_EXTENSIONS:
+        suffix = "*"
+    extensions[suffix] = extensions.get(suffix, 0) + 1
 
 
 def _admit(path: str, size: int, limits: ScanLimits, stats: ArchiveStats) -> bool:
@@ -216,16 +239,18 @@ def iter_tar(
         stats.stop(_broken_reason(exc, reader, opening=True), cap=False)
         return
     walked = 0
-    members = iter(tar)
     try:
         while True:
             try:
-                member = next(members)
-            except StopIteration:
-                break
+                member = tar.next()
             except MALFORMED as exc:
                 stats.stop(_broken_reason(exc, reader), cap=False)
                 return
+            if member is None:
+                break
+            # tarfile keeps every header it has read (about 0.5 kB each) for random access,
+            # which a stream never needs: drop them, so memory does not grow with the members.
+            tar.members.clear()
             if stats.commit is None:
                 stats.commit = _commit_from_pax(tar.pax_headers)
             stats.members_seen += 1
@@ -391,36 +416,54 @@ def iter_directory(
     Symbolic links (to files or directories) are never followed; ``.git``, ``.hg`` and ``.svn``
     are skipped; FIFOs, sockets and devices are skipped as unsafe (opening a FIFO would block).
     """
-    base = Path(root)
-    if not base.is_dir():
-        stats.stop(f"not a directory: {base}", cap=False)
+    base = os.fspath(root)
+    if not os.path.isdir(base):
+        stats.stop(f"not a directory: {Path(base)}", cap=False)
         return
-    stack: list[tuple[Path, str]] = [(base, "")]
+    stack: list[tuple[str, str]] = [(base, "")]
+    max_members = limits.max_members
+    extensions = stats.extensions
     while stack:
         folder, prefix = stack.pop()
         try:
             with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
+                entries = sorted(listing, key=_NAME)
         except OSError:
             stats.skipped_broken += 1
             continue
-        subdirs: list[tuple[Path, str]] = []
+        subdirs: list[tuple[str, str]] = []
         for entry in entries:
-            if entry.is_dir(follow_symlinks=False) and entry.name in SKIP_DIRS:
+            # A link is never followed: for anything else, following changes nothing (and
+            # the calls without keyword arguments are cheaper).
+            link = entry.is_symlink()
+            is_dir = not link and entry.is_dir()
+            name = entry.name
+            if is_dir and name in SKIP_DIRS:
                 continue
             stats.members_seen += 1
-            if stats.members_seen > limits.max_members:
-                stats.stop(f"member cap {limits.max_members} reached", cap=True)
+            if stats.members_seen > max_members:
+                stats.stop(f"member cap {max_members} reached", cap=True)
                 return
-            rel = prefix + _clean_text(entry.name)
-            if entry.is_symlink():
+            if link:
                 stats.skipped_links += 1
-            elif entry.is_dir(follow_symlinks=False):
-                subdirs.append((Path(entry.path), rel + "/"))
-            elif not entry.is_file(follow_symlinks=False):
+                continue
+            rel = prefix + (name if name.isascii() else _clean_text(name))
+            if is_dir:
+                subdirs.append((entry.path, rel + "/"))
+            elif not entry.is_file():
                 stats.skipped_unsafe += 1
             else:
-                item = _directory_file(entry.path, rel, limits, stats, want)
+                stats.files_seen += 1
+                slash = rel.rfind("/")  # the suffix as _suffix gives it
+                dot = rel.rfind(".")
+                suffix = rel[dot:].lower() if dot > slash + 1 and dot < len(rel) - 1 else ""
+                if suffix in extensions:
+                    extensions[suffix] += 1
+                else:
+                    _count_suffix(extensions, suffix)
+                if not want(rel):
+                    continue
+                item = _directory_file(entry.path, rel, limits, stats)
                 if stats.truncated:
                     return
                 if item is not None:
@@ -428,33 +471,66 @@ def iter_directory(
         stack.extend(reversed(subdirs))  # popped in name order: depth-first, sorted
 
 
+_NAME = attrgetter("name")
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
 def _directory_file(
-    full: str, rel: str, limits: ScanLimits, stats: ArchiveStats, want: Want
+    full: str, rel: str, limits: ScanLimits, stats: ArchiveStats
 ) -> tuple[str, bytes] | None:
-    _count_file(stats, rel)
-    if not want(rel):
-        return None
+    """Read one wanted regular file (counted already), or None when it cannot be."""
     try:
-        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-        fd = os.open(full, flags)
+        fd = os.open(full, _OPEN_FLAGS)
     except OSError:
         stats.skipped_broken += 1
         return None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
+    try:
+        info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):  # swapped for something else since listing
             stats.skipped_unsafe += 1
             return None
-        if not _admit(rel, info.st_size, limits, stats):
-            return None
+        size = info.st_size
         cap = limits.file_cap(rel)
+        if size > cap:  # (as _admit decides, with the cap computed once)
+            stats.skipped_large += 1
+            return None
+        if stats.bytes_read + size > limits.max_total_bytes:
+            stats.stop(
+                f"byte cap {limits.max_total_bytes} reached (uncompressed bytes read)", cap=True
+            )
+            return None
         try:
-            data = handle.read(cap + 1)
+            data = _read_upto(fd, size, cap + 1)
         except OSError:
             stats.skipped_broken += 1
             return None
+    finally:
+        os.close(fd)
     if len(data) > cap:  # grew since fstat
         stats.skipped_large += 1
         return None
-    _took(stats, data)
+    stats.files_read += 1
+    stats.bytes_read += len(data)
     return rel, data
+
+
+def _read_upto(fd: int, expected: int, limit: int) -> bytes:
+    """Up to ``limit`` bytes of a regular file expected to hold ``expected`` bytes.
+
+    One read of ``expected + 1`` bytes is the usual case; a buffer the size of the cap is
+    never allocated. A short read of a regular file means its end; a file that grew since
+    ``fstat`` is read on, up to ``limit``.
+    """
+    request = min(expected + 1, limit)
+    data = os.read(fd, request)
+    if len(data) < request or len(data) >= limit:
+        return data
+    parts = [data]
+    total = len(data)
+    while total < limit:
+        chunk = os.read(fd, min(limit - total, 1 << 20))
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)

@@ -61,6 +61,7 @@ class AliasTable:
     name_prefixes: dict[str, str]  # multi-backend class-name prefix -> framework id
     module_markers: dict[str, str]  # multi-backend module-path marker -> framework id
     _memo: dict[str, tuple[str, Target] | None] = field(default_factory=dict, repr=False)
+    _roots: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def lookup_import(self, module: str) -> tuple[str, Target] | None:
         """``(matched prefix, target)`` for a dotted module name; the longest prefix wins."""
@@ -74,7 +75,7 @@ class AliasTable:
             if target is not None:
                 found = (key, target)
                 break
-        if len(self._memo) < 100_000:
+        if len(self._memo) < 20_000:  # bounded: memory must not grow with the repository
             self._memo[module] = found
         return found
 
@@ -82,11 +83,24 @@ class AliasTable:
         """Top-level import names of frameworks and multi-backend libraries (``torch``,
         ``theano``, ``detectron2``, ``transformers``...): packages whose copy in a repository
         is vendored code."""
-        return frozenset(
-            name
-            for name, (kind, _) in self.imports.items()
-            if "." not in name and kind in ("framework", "multi")
-        )
+        found = self._roots.get("package")
+        if found is None:
+            found = frozenset(
+                name
+                for name, (kind, _) in self.imports.items()
+                if "." not in name and kind in ("framework", "multi")
+            )
+            self._roots["package"] = found
+        return found
+
+    def import_roots(self) -> frozenset[str]:
+        """The first component of every import entry: an import whose root is not among
+        them can match nothing in the table."""
+        found = self._roots.get("import")
+        if found is None:
+            found = frozenset(name.split(".", 1)[0] for name in self.imports)
+            self._roots["import"] = found
+        return found
 
     def lookup_package(self, name: str) -> Target | None:
         """Target of a pip/conda distribution name (any spelling), or None."""
@@ -251,4 +265,9 @@ def load_aliases(path: Path | None = None) -> AliasTable:
     """The alias table at ``path`` (default: ``data/frameworks.toml`` of this checkout).
     Parsed once per path and cached. Raises ConfigError with what to do when it is missing
     or malformed."""
-    return _load_cached((path or DEFAULT_PATH).resolve())
+    return _load_cached(path.resolve() if path is not None else _default_path())
+
+
+@lru_cache(maxsize=1)
+def _default_path() -> Path:
+    return DEFAULT_PATH.resolve()  # once: resolving costs a system call per path component

@@ -95,31 +95,10 @@ class Verdict:
 
 @dataclass
 class _Tally:
+    """The hits of one framework in one batch, merged by path."""
+
     code: dict[str, Hit] = field(default_factory=dict)  # path -> merged hit
     declared: dict[str, Hit] = field(default_factory=dict)
-    code_score: float = 0.0
-    aux_score: float = 0.0  # files of weight < MIN_COUNTED_WEIGHT, capped at AUX_CAP
-    declared_score: float = 0.0
-    own_files: int = 0
-    occurrences: int = 0
-
-    @property
-    def score(self) -> float:
-        return (
-            self.code_score
-            + min(AUX_CAP, self.aux_score)
-            + min(DECLARATION_CAP, self.declared_score)
-        )
-
-    @property
-    def counted(self) -> bool:
-        """False when only docs, converters, vendored or generated code import it."""
-        return bool(self.declared) or any(
-            hit_weight(h) >= MIN_COUNTED_WEIGHT for h in self.code.values()
-        )
-
-    def own_paths(self) -> set[str]:
-        return {p for p, h in self.code.items() if hit_weight(h) >= OWN_CODE_WEIGHT}
 
 
 def _merge(into: dict[str, Hit], hit: Hit) -> None:
@@ -133,37 +112,274 @@ def _merge(into: dict[str, Hit], hit: Hit) -> None:
         )
 
 
-def _tally(hits: list[Hit]) -> dict[str, _Tally]:
+# -- bounded summaries ---------------------------------------------------------------------------
+
+# What ranks a file in the reasons and evidence rows: weight, then occurrences, then path.
+Key = tuple[float, int, str]
+CODE_KINDS = ("import", "notebook", "import_aux")
+DECLARED_KINDS = ("requirement", "config")
+TOP_KEEP = max(TOP_FILES, 3)  # best files kept per kind: evidence rows show 5, reasons 3
+NAMES_KEEP = 8  # names kept per kind: reasons show the first 4 and whether there are more
+
+
+@dataclass
+class _Group:
+    """One framework's files of one evidence kind, in bounded form: counts, the best
+    ``TOP_KEEP`` files, the best-ranked ``NAMES_KEEP`` names and the roles seen. Everything
+    the reasons and evidence rows show, whatever the number of files."""
+
+    files: int = 0
+    occurrences: int = 0
+    top: list[tuple[Key, str]] = field(default_factory=list)  # sorted, best first
+    names: dict[str, tuple[Key, int]] = field(default_factory=dict)  # name -> first seen at
+    roles: set[str] = field(default_factory=set)
+
+    def add_batch(self, items: list[tuple[Key, Hit, str]]) -> None:
+        """Add ``(key, hit, role)`` items, each a different file."""
+        self.files += len(items)
+        ranked = sorted(items, key=_first)
+        self.top = _best(self.top, [(key, hit.path) for key, hit, _ in ranked[:TOP_KEEP]])
+        names = self.names
+        for key, hit, role in ranked:
+            self.occurrences += hit.occurrences
+            self.roles.add(role)
+            for index, name in enumerate(hit.names):
+                seen = names.get(name)
+                if seen is None or (key, index) < seen:
+                    names[name] = (key, index)
+        self.names = _best_names(names)
+
+    def merge(self, other: _Group) -> None:
+        self.files += other.files
+        self.occurrences += other.occurrences
+        self.top = _best(self.top, other.top)
+        self.roles |= other.roles
+        names = dict(self.names)
+        for name, seen in other.names.items():
+            old = names.get(name)
+            if old is None or seen < old:
+                names[name] = seen
+        self.names = _best_names(names)
+
+
+def _first(item: tuple[Key, Hit, str]) -> Key:
+    return item[0]
+
+
+def _best(a: list[tuple[Key, str]], b: list[tuple[Key, str]]) -> list[tuple[Key, str]]:
+    return sorted(a + b)[:TOP_KEEP] if a else b[:TOP_KEEP]
+
+
+def _best_names(names: dict[str, tuple[Key, int]]) -> dict[str, tuple[Key, int]]:
+    if len(names) <= NAMES_KEEP:
+        return names
+    return dict(sorted(names.items(), key=lambda kv: kv[1])[:NAMES_KEEP])
+
+
+def _view(*groups: _Group | None) -> _Group:
+    """Several kinds seen as one (own code = import + notebook, all code, all declarations)."""
+    view = _Group()
+    for group in groups:
+        if group is not None:
+            view.merge(group)
+    return view
+
+
+@dataclass
+class _Summary:
+    """One framework's evidence in a repository, bounded (see :class:`Evidence`)."""
+
+    code_score: float = 0.0
+    aux_score: float = 0.0  # files of weight < MIN_COUNTED_WEIGHT, capped at AUX_CAP
+    declared_score: float = 0.0
+    own_files: int = 0
+    occurrences: int = 0
+    counted_code: bool = False  # a code file of weight >= MIN_COUNTED_WEIGHT imports it
+    groups: dict[str, _Group] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float:
+        return (
+            self.code_score
+            + min(AUX_CAP, self.aux_score)
+            + min(DECLARATION_CAP, self.declared_score)
+        )
+
+    @property
+    def has_code(self) -> bool:
+        return any(kind in self.groups for kind in CODE_KINDS)
+
+    @property
+    def has_declared(self) -> bool:
+        return any(kind in self.groups for kind in DECLARED_KINDS)
+
+    @property
+    def counted(self) -> bool:
+        """False when only docs, converters, vendored or generated code import it."""
+        return self.has_declared or self.counted_code
+
+    def group(self, kind: str) -> _Group | None:
+        return self.groups.get(kind)
+
+    def own(self) -> _Group:
+        return _view(self.group("import"), self.group("notebook"))
+
+    def code(self) -> _Group:
+        return _view(*(self.group(kind) for kind in CODE_KINDS))
+
+    def declared(self) -> _Group:
+        return _view(*(self.group(kind) for kind in DECLARED_KINDS))
+
+    def merge(self, other: _Summary) -> None:
+        self.code_score += other.code_score
+        self.aux_score += other.aux_score
+        self.declared_score += other.declared_score
+        self.own_files += other.own_files
+        self.occurrences += other.occurrences
+        self.counted_code = self.counted_code or other.counted_code
+        for kind, group in other.groups.items():
+            mine = self.groups.get(kind)
+            if mine is None:
+                self.groups[kind] = group
+            else:
+                mine.merge(group)
+
+
+def _summarize(hits: list[Hit]) -> tuple[dict[str, _Summary], set[frozenset[str]]]:
+    """Summaries of one batch of hits (merged by path within the batch), and the pairs of
+    frameworks imported together by one own file."""
     tallies: dict[str, _Tally] = defaultdict(_Tally)
     for hit in hits:
         tally = tallies[hit.framework]
         _merge(tally.code if hit.source in CODE_SOURCES else tally.declared, hit)
-    for tally in tallies.values():
+    summaries: dict[str, _Summary] = {}
+    own_files: dict[str, list[str]] = defaultdict(list)
+    for framework, tally in tallies.items():
+        summary = _Summary()
+        kinds: dict[str, list[tuple[Key, Hit, str]]] = defaultdict(list)
         for hit in tally.code.values():
-            weight = hit_weight(hit)
+            role = hit_role(hit)
+            weight = ROLE_WEIGHTS[role]
             if weight < MIN_COUNTED_WEIGHT:
-                tally.aux_score += weight
+                summary.aux_score += weight
             else:
-                tally.code_score += weight
-            tally.own_files += weight >= OWN_CODE_WEIGHT
-            tally.occurrences += hit.occurrences
+                summary.code_score += weight
+                summary.counted_code = True
+            own = weight >= OWN_CODE_WEIGHT
+            summary.own_files += own
+            summary.occurrences += hit.occurrences
+            if own:
+                own_files[hit.path].append(framework)
+                kind = "notebook" if hit.source == "notebook" else "import"
+            else:
+                kind = "import_aux"
+            kinds[kind].append(((-weight, -hit.occurrences, hit.path), hit, role))
         for hit in tally.declared.values():
-            tally.declared_score += DECLARATION_WEIGHT * max(hit_weight(hit), 0.2)
-            tally.occurrences += hit.occurrences
-    return dict(tallies)
+            role = hit_role(hit)
+            weight = ROLE_WEIGHTS[role]
+            summary.declared_score += DECLARATION_WEIGHT * max(weight, 0.2)
+            summary.occurrences += hit.occurrences
+            kinds[hit.source].append(((-weight, -hit.occurrences, hit.path), hit, role))
+        for kind, items in kinds.items():
+            group = _Group()
+            group.add_batch(items)
+            summary.groups[kind] = group
+        summaries[framework] = summary
+    pairs = {
+        frozenset((a, b))
+        for frameworks in own_files.values()
+        if len(frameworks) > 1
+        for a in frameworks
+        for b in frameworks
+        if a != b
+    }
+    return summaries, pairs
 
 
-def _ranked(hits: dict[str, Hit]) -> list[Hit]:
-    return sorted(hits.values(), key=lambda h: (-hit_weight(h), -h.occurrences, h.path))
+class Evidence:
+    """A repository's hits, summarised as they come: memory bounded by the number of
+    frameworks, not of files.
+
+    Hits are added in batches; hits of one file must be in one batch (they are merged by
+    path within it). One batch of every hit gives exactly what :func:`decide` gives for
+    them. Scores, counts and the shown files and names stay exact over several batches too.
+    """
+
+    def __init__(self) -> None:
+        self.summaries: dict[str, _Summary] = {}
+        self.own_pairs: set[frozenset[str]] = set()
+
+    def add(self, hits: list[Hit]) -> None:
+        summaries, pairs = _summarize(hits)
+        for framework, summary in summaries.items():
+            mine = self.summaries.get(framework)
+            if mine is None:
+                self.summaries[framework] = summary
+            else:
+                mine.merge(summary)
+        self.own_pairs |= pairs
+
+    def verdict(self, order: tuple[str, ...]) -> Verdict:
+        """Apply the rule in the module docstring."""
+        tallies = self.summaries
+        verdict = Verdict(scores={fw: round(t.score, 3) for fw, t in tallies.items()})
+        for framework in sorted(
+            tallies, key=lambda f: order.index(f) if f in order else len(order)
+        ):
+            verdict.evidence.extend(_evidence(framework, tallies[framework]))
+        if not tallies:
+            return verdict
+        effective = {fw: t.score for fw, t in tallies.items() if t.score > 0 and t.counted}
+        merged_keras = (
+            "keras" in effective
+            and "tensorflow" in effective
+            and frozenset(("keras", "tensorflow")) in self.own_pairs
+        )
+        if merged_keras:
+            effective["tensorflow"] += effective.pop("keras")
+        if not effective:  # only generated, vendored or docs code mentions a framework
+            verdict.reasons.extend(_not_counted(fw, t) for fw, t in tallies.items())
+            return verdict
+
+        def rank(fw: str) -> tuple[float, int, int, int]:
+            position = order.index(fw) if fw in order else len(order)
+            t = tallies[fw]
+            return (-effective[fw], -t.own_files, -t.occurrences, position)
+
+        primary = min(effective, key=rank)
+        top = effective[primary]
+        used = [primary]
+        for fw in sorted(tallies, key=lambda f: (-tallies[f].score, f)):
+            if fw == primary:
+                continue
+            t = tallies[fw]
+            if t.score >= SECONDARY_SHARE * top and (
+                t.own_files >= SECONDARY_MIN_OWN_FILES
+                or (t.own_files >= 1 and t.score >= STRONG_SECONDARY_SHARE * top)
+            ):
+                used.append(fw)
+        verdict.primary = primary
+        verdict.frameworks = used
+        verdict.confidence = _confidence(tallies[primary], top, sum(effective.values()))
+        for fw in used:
+            verdict.reasons.extend(describe(fw, tallies[fw]))
+        if merged_keras:
+            verdict.reasons.append(
+                "keras is imported together with tensorflow: tensorflow is the primary framework"
+            )
+        for fw in sorted(tallies, key=lambda f: -tallies[f].score):
+            if fw not in used and not (merged_keras and fw == "keras"):
+                verdict.reasons.append(_not_counted(fw, tallies[fw]))
+        return verdict
 
 
-def _file_list(hits: list[Hit], limit: int = 3) -> str:
-    paths = [h.path for h in hits[:limit]]
-    return ", ".join(paths) + (", ..." if len(hits) > limit else "")
+def _file_list(group: _Group, limit: int = 3) -> str:
+    paths = [path for _, path in group.top[:limit]]
+    return ", ".join(paths) + (", ..." if group.files > limit else "")
 
 
-def _names(hits: list[Hit], limit: int = 4) -> str:
-    names = list(dict.fromkeys(n for h in hits for n in h.names))
+def _names(group: _Group, limit: int = 4) -> str:
+    names = sorted(group.names, key=group.names.__getitem__)
     return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
 
 
@@ -171,139 +387,84 @@ def _files(n: int, more: str = "") -> str:
     return f"1 {more}file imports" if n == 1 else f"{n} {more}files import"
 
 
-def _evidence(framework: str, tally: _Tally) -> list[FrameworkEvidence]:
-    groups: dict[str, list[Hit]] = defaultdict(list)
-    for hit in tally.code.values():
-        if hit_weight(hit) < OWN_CODE_WEIGHT:
-            groups["import_aux"].append(hit)
-        else:
-            groups["notebook" if hit.source == "notebook" else "import"].append(hit)
-    for hit in tally.declared.values():
-        groups[hit.source].append(hit)
+def _evidence(framework: str, summary: _Summary) -> list[FrameworkEvidence]:
     rows = []
-    for kind in ("import", "notebook", "import_aux", "requirement", "config"):
-        group = groups.get(kind)
-        if not group:
+    for kind in CODE_KINDS + DECLARED_KINDS:
+        group = summary.group(kind)
+        if group is None:
             continue
-        ranked = sorted(group, key=lambda h: (-hit_weight(h), -h.occurrences, h.path))
         rows.append(
             FrameworkEvidence(
                 framework=framework,
                 kind=kind,
-                files=len(group),
-                occurrences=sum(h.occurrences for h in group),
-                top_files=[h.path for h in ranked[:TOP_FILES]],
+                files=group.files,
+                occurrences=group.occurrences,
+                top_files=[path for _, path in group.top[:TOP_FILES]],
             )
         )
     return rows
 
 
-def describe(framework: str, tally: _Tally) -> list[str]:
+def describe(framework: str, summary: _Summary) -> list[str]:
     """Short human-readable lines for one framework's evidence."""
     lines = []
-    ranked = _ranked(tally.code)
-    own = [h for h in ranked if hit_weight(h) >= OWN_CODE_WEIGHT]
-    aux = [h for h in ranked if hit_weight(h) < OWN_CODE_WEIGHT]
-    if own:
-        lines.append(f"{_files(len(own))} {_names(own)} ({_file_list(own)})")
-    if aux:
-        roles = "/".join(sorted({hit_role(h) for h in aux}))
-        more = "more " if own else ""
+    own = summary.own()
+    aux = summary.group("import_aux")
+    if own.files:
+        lines.append(f"{_files(own.files)} {_names(own)} ({_file_list(own)})")
+    if aux is not None:
+        roles = "/".join(sorted(aux.roles))
+        more = "more " if own.files else ""
         lines.append(
-            f"{_files(len(aux), more)} {_names(aux)} only in {roles} code "
+            f"{_files(aux.files, more)} {_names(aux)} only in {roles} code "
             f"({_file_list(aux)}): weighted down"
         )
-    declared = _ranked(tally.declared)
-    requirements = [h for h in declared if h.source == "requirement"]
-    configs = [h for h in declared if h.source == "config"]
-    if requirements:
-        verb = "lists" if len(requirements) == 1 else "list"
+    requirements = summary.group("requirement")
+    configs = summary.group("config")
+    if requirements is not None:
+        verb = "lists" if requirements.files == 1 else "list"
         lines.append(f"{_file_list(requirements)} {verb} {_names(requirements)}")
-    if configs:
-        lines.append(f"{_file_list(configs)} use{'s' if len(configs) == 1 else ''} "
+    if configs is not None:
+        lines.append(f"{_file_list(configs)} use{'s' if configs.files == 1 else ''} "
                      f"{_names(configs)}")  # fmt: skip
     return [f"{framework}: {line}" for line in lines]
 
 
 def decide(hits: list[Hit], order: tuple[str, ...]) -> Verdict:
     """Apply the rule in the module docstring to the hits of one repository."""
-    tallies = _tally(hits)
-    verdict = Verdict(scores={fw: round(t.score, 3) for fw, t in tallies.items()})
-    for framework in sorted(tallies, key=lambda f: order.index(f) if f in order else len(order)):
-        verdict.evidence.extend(_evidence(framework, tallies[framework]))
-    if not tallies:
-        return verdict
-    effective = {fw: t.score for fw, t in tallies.items() if t.score > 0 and t.counted}
-    merged_keras = (
-        "keras" in effective
-        and "tensorflow" in effective
-        and bool(tallies["keras"].own_paths() & tallies["tensorflow"].own_paths())
-    )
-    if merged_keras:
-        effective["tensorflow"] += effective.pop("keras")
-    if not effective:  # only generated, vendored or docs code mentions a framework
-        verdict.reasons.extend(_not_counted(fw, t) for fw, t in tallies.items())
-        return verdict
-
-    def rank(fw: str) -> tuple[float, int, int, int]:
-        position = order.index(fw) if fw in order else len(order)
-        t = tallies[fw]
-        return (-effective[fw], -t.own_files, -t.occurrences, position)
-
-    primary = min(effective, key=rank)
-    top = effective[primary]
-    used = [primary]
-    for fw in sorted(tallies, key=lambda f: (-tallies[f].score, f)):
-        if fw == primary:
-            continue
-        t = tallies[fw]
-        if t.score >= SECONDARY_SHARE * top and (
-            t.own_files >= SECONDARY_MIN_OWN_FILES
-            or (t.own_files >= 1 and t.score >= STRONG_SECONDARY_SHARE * top)
-        ):
-            used.append(fw)
-    verdict.primary = primary
-    verdict.frameworks = used
-    verdict.confidence = _confidence(tallies[primary], top, sum(effective.values()))
-    for fw in used:
-        verdict.reasons.extend(describe(fw, tallies[fw]))
-    if merged_keras:
-        verdict.reasons.append(
-            "keras is imported together with tensorflow: tensorflow is the primary framework"
-        )
-    for fw in sorted(tallies, key=lambda f: -tallies[f].score):
-        if fw not in used and not (merged_keras and fw == "keras"):
-            verdict.reasons.append(_not_counted(fw, tallies[fw]))
-    return verdict
+    evidence = Evidence()
+    evidence.add(hits)
+    return evidence.verdict(order)
 
 
-def _not_counted(framework: str, tally: _Tally) -> str:
-    if not tally.code:
-        where = _file_list(_ranked(tally.declared))
+def _not_counted(framework: str, summary: _Summary) -> str:
+    if not summary.has_code:
+        where = _file_list(summary.declared())
         return f"{framework} not counted: only declared ({where}), never imported"
-    if tally.own_files == 0:
-        roles = "/".join(sorted({hit_role(h) for h in tally.code.values()}))
+    code = summary.code()
+    if summary.own_files == 0:
+        roles = "/".join(sorted(code.roles))
         return (
             f"{framework} not counted: imported only outside the main code, in {roles} code "
-            f"({_file_list(_ranked(tally.code))})"
+            f"({_file_list(code)})"
         )
     return (
-        f"{framework} not counted: {tally.own_files} own file"
-        f"{'s' if tally.own_files != 1 else ''} ({_file_list(_ranked(tally.code))}), "
+        f"{framework} not counted: {summary.own_files} own file"
+        f"{'s' if summary.own_files != 1 else ''} ({_file_list(code)}), "
         "too little next to the primary framework"
     )
 
 
-def _confidence(tally: _Tally, score: float, total: float) -> float:
-    if tally.code:
+def _confidence(summary: _Summary, score: float, total: float) -> float:
+    if summary.has_code:
         base = 0.95
-    elif any(h.source == "requirement" for h in tally.declared.values()):
+    elif summary.group("requirement") is not None:
         base = 0.6
     else:
         base = 0.5
     amount = 1.0 - math.exp(-score / 1.5)
     share = score / total if total > 0 else 0.0
     value = base * (0.55 + 0.45 * amount) * share**0.75
-    if tally.code and tally.own_files == 0:
+    if summary.has_code and summary.own_files == 0:
         value *= 0.7
     return round(min(max(value, 0.0), 1.0), 3)

@@ -14,10 +14,12 @@ read yields what could be salvaged and ``problem`` says why.
 from __future__ import annotations
 
 import ast
+import collections
 import configparser
 import re
 import shlex
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -155,11 +157,16 @@ def parse_install_command(command: str) -> list[str]:
     joined by ``&&``, ``;`` or ``|`` are all read). ``-r file``, paths and variables are
     skipped."""
     names: list[str] = []
+    if not _may_install(command):
+        return names
     for part in _SHELL_SPLIT.split(command):
-        try:
-            words = shlex.split(part, comments=True)
-        except ValueError:  # unbalanced quotes
+        if _PLAIN_SHELL.fullmatch(part):  # no quote, escape or comment: shlex splits on blanks
             words = part.split()
+        else:
+            try:
+                words = shlex.split(part, comments=True)
+            except ValueError:  # unbalanced quotes
+                words = part.split()
         words = [w.strip("'\"") for w in words]
         for i, word in enumerate(words):
             base = word.rsplit("/", 1)[-1]
@@ -171,6 +178,24 @@ def parse_install_command(command: str) -> list[str]:
                 names.extend(_install_specs(words[start:]))
                 break
     return names
+
+
+def _may_install(command: str) -> bool:
+    """False when no word of the command can be an installing sub-command: none of them
+    occurs, and no quote or backslash could build one (``ins'tall'``). Most notebook magics
+    (``%matplotlib inline``) are ruled out without tokenising them."""
+    return (
+        any(verb in command for verb in _VERBS)
+        or "'" in command
+        or '"' in command
+        or "\\" in command
+    )
+
+
+_VERBS = tuple(sorted({verb for verbs in _INSTALLERS.values() for verb in verbs}))
+# Printable ASCII, blanks and line ends, but no quote, backslash or "#": shlex.split (POSIX,
+# comments on) gives what str.split gives, without its character-by-character reading.
+_PLAIN_SHELL = re.compile(r"[^\"'\\#\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\U0010ffff]*")
 
 
 # -- setup.py ---------------------------------------------------------------------------------
@@ -200,6 +225,33 @@ def _string_constants(
     return [s for child in children for s in _string_constants(child, assigned, depth)]
 
 
+# Nodes without statements or calls below them: never an assignment or a setup() call.
+_LEAVES = (ast.Name, ast.Constant, ast.expr_context, ast.operator, ast.unaryop, ast.cmpop,
+           ast.boolop, ast.alias)  # fmt: skip
+
+
+def _walk(tree: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of ``tree`` in the order of :func:`ast.walk` (breadth first, fields in order),
+    leaves left out (see ``_LEAVES``), with less work per node."""
+    queue = collections.deque([tree])
+    pop = queue.popleft
+    push = queue.append
+    node_type = ast.AST
+    leaves = _LEAVES
+    while queue:
+        node = pop()
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, node_type):
+                if not isinstance(value, leaves):
+                    push(value)
+            elif isinstance(value, list):
+                for item in value:
+                    if isinstance(item, node_type) and not isinstance(item, leaves):
+                        push(item)
+        yield node
+
+
 def parse_setup_py(text: str) -> Manifest:
     """``install_requires`` / ``extras_require`` / ``setup_requires`` of a setup.py, read from
     its syntax tree (literal lists, and names assigned a literal elsewhere in the file). The
@@ -217,8 +269,11 @@ def parse_setup_py(text: str) -> Manifest:
                 if name:
                     out.packages.append(name)
         return out
+    if text.isascii() and not any(keyword in text for keyword in _SETUP_KEYWORDS):
+        return out  # no keyword argument of interest can be in the tree
     assigned: dict[str, list[ast.AST]] = {}
-    for node in ast.walk(tree):
+    calls: list[ast.Call] = []
+    for node in _walk(tree):  # one walk: assignments, and the calls in the walk's order
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):
@@ -229,9 +284,9 @@ def parse_setup_py(text: str) -> Manifest:
             and node.value is not None
         ):
             assigned.setdefault(node.target.id, []).append(node.value)
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
+        elif isinstance(node, ast.Call) and node.keywords:
+            calls.append(node)
+    for node in calls:
         for keyword in node.keywords:
             if keyword.arg not in _SETUP_KEYWORDS:
                 continue

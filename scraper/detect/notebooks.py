@@ -39,7 +39,10 @@ class NotebookCode:
 def _cell_source(cell: dict[str, object]) -> str:
     source = cell.get("source", cell.get("input", ""))
     if isinstance(source, list):
-        return "".join(s for s in source if isinstance(s, str))
+        try:
+            return "".join(source)  # (lines are strings; anything else is left out below)
+        except TypeError:
+            return "".join(s for s in source if isinstance(s, str))
     return source if isinstance(source, str) else ""
 
 
@@ -62,6 +65,8 @@ def _code_cells(doc: object) -> list[str]:
 
 def split_cell(source: str, out: NotebookCode) -> str:
     """The Python of one cell (magics blanked, line count kept); installs go to ``out``."""
+    if "%" not in source and "!" not in source:  # no magic, no shell escape: as it is
+        return source
     lines = source.split("\n")
     first = lines[0].strip() if lines else ""
     if first.startswith("%%"):
@@ -88,15 +93,81 @@ def notebook_code(data: bytes) -> NotebookCode:
     """Code cells of a notebook file as one Python text. Never raises."""
     out = NotebookCode()
     try:
-        doc = json.loads(data)
-        sources = _code_cells(doc)
-        if not isinstance(doc, dict):
-            out.problem = "not a notebook (JSON but not an object)"
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
-        out.problem = f"not valid notebook JSON: {str(exc)[:120]}"
-        sources = _salvage(data)
+        doc = json.loads(without_images(data))
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError
+        try:  # the error as the file itself gives it (positions in the message)
+            doc = json.loads(data)
+        except (ValueError, RecursionError) as exc:
+            out.problem = f"not valid notebook JSON: {str(exc)[:120]}"
+            sources = _salvage(data)
+            out.code = "\n".join(split_cell(source, out) for source in sources)
+            return out
+    sources = _code_cells(doc)
+    if not isinstance(doc, dict):
+        out.problem = "not a notebook (JSON but not an object)"
     out.code = "\n".join(split_cell(source, out) for source in sources)
     return out
+
+
+_IMAGE_KEY = b'"image/'
+_IMAGE_VALUE = re.compile(rb'(?:png|jpeg|gif)":[ \t]*"')
+MIN_IMAGE = 1024  # shorter image strings are left in place
+
+
+def without_images(data: bytes) -> bytes:
+    """The notebook with the base64 data of its PNG/JPEG/GIF outputs emptied (``""``).
+
+    Those strings are most of a notebook's bytes (30 of the 34 MB of notebooks in the labelled
+    repositories), and decoding them as JSON was most of the time spent on notebooks. Only
+    the value of an ``"image/..."`` key is emptied, and only when it is ASCII without NUL,
+    tab, newline or carriage return, whose backslashes all start ``\\n`` escapes: the text
+    then decodes to the same cells, and is valid JSON when the original is. (A payload
+    holding another raw control character makes the original invalid JSON but not the
+    emptied one: such a notebook, broken inside its image data, is read instead of being
+    salvaged. Checking for those 27 characters would cost more than the JSON decoding saved.)
+    """
+    start = data.find(_IMAGE_KEY)
+    if start < 0:
+        return data
+    pieces = []
+    kept = 0
+    ascii_only = data.isascii()  # then no slice needs the test (word-at-a-time, cheap)
+    while start >= 0:
+        value = _IMAGE_VALUE.match(data, start + len(_IMAGE_KEY))
+        # A quote not after a backslash starts a string in valid JSON: here the key.
+        if value is None or (start > 0 and data[start - 1] == 0x5C):
+            start = data.find(_IMAGE_KEY, start + 1)
+            continue
+        begin = value.end()
+        end = data.find(b'"', begin)
+        if end < 0:
+            break
+        if end - begin >= MIN_IMAGE and _plain(data, begin, end, ascii_only):
+            pieces.append(data[kept:begin])
+            kept = end
+        start = data.find(_IMAGE_KEY, end)
+    if not pieces:
+        return data
+    pieces.append(data[kept:])
+    return b"".join(pieces)
+
+
+def _plain(data: bytes, begin: int, end: int, ascii_only: bool) -> bool:
+    """True for the content of a JSON string that can be emptied (see :func:`without_images`):
+    cheap tests only (word-at-a-time and memchr), no per-byte loop over the image."""
+    if not ascii_only and not data[begin:end].isascii():
+        return False
+    if data.endswith(b"\\", begin, end):
+        return False
+    for control in (b"\x00", b"\n", b"\r", b"\t"):
+        if data.find(control, begin, end) >= 0:
+            return False
+    # Backslashes only in "\\n" escapes: Jupyter ends image data with one, Colab wraps the
+    # base64 into lines with them.
+    backslash = data.find(b"\\", begin, end)
+    if backslash < 0 or (backslash == end - 2 and data[end - 1] == 0x6E):  # "n"
+        return True
+    return data.count(b"\\", begin, end) == data.count(b"\\n", begin, end)
 
 
 def _json_string(text: str, pos: int) -> tuple[str | None, int]:

@@ -129,29 +129,28 @@ _REQUIREMENTS = re.compile(r"(?:.*requirement.*|requires|reqs)\.(?:txt|in|pip)")
 _CONDA_ENV = re.compile(r"(?:.*[-_.])?(?:environment|env|conda)(?:[-_.].*)?\.ya?ml")
 
 
-def _split(path: str) -> tuple[list[str], str]:
-    parts = path.split("/")
-    return parts[:-1], parts[-1]
-
-
 def file_kind(path: str) -> str | None:
     """Which reader handles this file: 'python', 'notebook', 'requirements', 'setup_py',
     'setup_cfg', 'pyproject', 'conda_env', 'pipfile', 'dockerfile', 'lua', 'prototxt', or None
     (not read; counted by extension only)."""
-    dirs, base = _split(path)
+    last = _LAST_WANTED
+    if last[0] is path:  # asked by the archive walk (wants) just before: same string
+        return last[1]
+    return _file_kind(path)
+
+
+def _file_kind(path: str) -> str | None:
+    slash = path.rfind("/")
+    base = path[slash + 1 :]
     low = base.lower()
     dot = low.rfind(".")
     suffix = low[dot:] if dot >= 0 else ""
-    if suffix == ".py":
-        return "setup_py" if low == "setup.py" else "python"
-    if suffix == ".ipynb":
-        return "notebook"
-    if suffix == ".lua":
-        return "lua"
-    if suffix == ".prototxt":
-        return "prototxt"
+    kind = _BY_SUFFIX.get(suffix)
+    if kind is not None:
+        return "setup_py" if low == "setup.py" else kind
     if suffix in (".txt", ".in", ".pip") and (
-        _REQUIREMENTS.fullmatch(low) or (dirs and dirs[-1].lower() == "requirements")
+        _REQUIREMENTS.fullmatch(low)
+        or (slash >= 0 and path[path.rfind("/", 0, slash) + 1 : slash].lower() == "requirements")
     ):
         return "requirements"
     if suffix in (".yml", ".yaml") and _CONDA_ENV.fullmatch(low):
@@ -167,20 +166,33 @@ def file_kind(path: str) -> str | None:
     return None
 
 
+_BY_SUFFIX = {".py": "python", ".ipynb": "notebook", ".lua": "lua", ".prototxt": "prototxt"}
+# The last path wants() accepted, with its kind: the scan asks file_kind() about that very
+# string next. One tuple, replaced whole, so a reader never sees half of an update.
+_LAST_WANTED: tuple[str | None, str | None] = (None, None)
+
+
 def wants(path: str) -> bool:
     """True for files worth reading. Everything else is only counted by extension (see
     ``ArchiveStats.extensions``), which is enough to tell a MATLAB or C++ repository apart."""
-    return file_kind(path) is not None
+    global _LAST_WANTED
+    kind = _file_kind(path)
+    if kind is None:
+        return False
+    _LAST_WANTED = (path, kind)
+    return True
 
 
 def path_role(path: str) -> str:
     """The part of the repository a file belongs to (see the module docstring)."""
-    dirs, base = _split(path)
-    low = base.lower()
+    if path.isascii():  # one lower() for the whole path (per part otherwise: final sigma)
+        lowered = path.lower().split("/")
+    else:
+        lowered = [part.lower() for part in path.split("/")]
+    low = lowered.pop()
     if low.endswith(("_pb2.py", "_pb2_grpc.py")):
         return "generated"
-    lowered = [d.lower() for d in dirs]
-    if any(d in _VENDORED_DIRS for d in lowered):
+    if not _VENDORED_DIRS.isdisjoint(lowered):
         return "vendored"
     if "convert" in low or "2pt" in low or "2tf" in low or "2torch" in low or "2pytorch" in low:
         stem = low.rsplit(".", 1)[0]
@@ -189,14 +201,14 @@ def path_role(path: str) -> str:
     if low in ("setup.py", "conftest.py") or (low.startswith("setup_") and low.endswith(".py")):
         return "setup"
     if (
-        any(d in _TEST_DIRS for d in lowered)
+        not _TEST_DIRS.isdisjoint(lowered)
         or (low.startswith("test_") and low.endswith(".py"))
         or low.endswith("_test.py")
     ):
         return "test"
-    if any(d in _DOC_DIRS for d in lowered):
+    if not _DOC_DIRS.isdisjoint(lowered):
         return "docs"
-    if any(d in _EXAMPLE_DIRS for d in lowered):
+    if not _EXAMPLE_DIRS.isdisjoint(lowered):
         return "example"
     return "own"
 
@@ -253,16 +265,28 @@ def package_copies(paths: Iterable[str], packages: Container[str]) -> dict[str, 
     """
     copies: dict[str, str] = {}
     for path in paths:
-        parts = path.split("/")
-        if len(parts) < 3 or parts[-1] != "__init__.py" or parts[-2] not in packages:
-            continue
-        directory = "/".join(parts[:-2])
-        if directory == "src":
-            continue
-        if directory.endswith("/src"):
-            directory = directory[:-4]
-        copies.setdefault(directory, parts[-2])
-    # a copy nested in another copy adds nothing
+        copy = package_copy(path, packages)
+        if copy is not None:
+            copies.setdefault(*copy)
+    return outermost_copies(copies)
+
+
+def package_copy(path: str, packages: Container[str]) -> tuple[str, str] | None:
+    """``(directory, package)`` when ``path`` is the ``__init__.py`` of a copy of a known
+    package (see :func:`package_copies`), else None."""
+    parts = path.split("/")
+    if len(parts) < 3 or parts[-1] != "__init__.py" or parts[-2] not in packages:
+        return None
+    directory = "/".join(parts[:-2])
+    if directory == "src":
+        return None
+    if directory.endswith("/src"):
+        directory = directory[:-4]
+    return directory, parts[-2]
+
+
+def outermost_copies(copies: dict[str, str]) -> dict[str, str]:
+    """The copies not nested in another one (a copy inside a copy adds nothing), sorted."""
     return {
         d: pkg
         for d, pkg in sorted(copies.items())

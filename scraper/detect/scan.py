@@ -25,7 +25,6 @@ reasons say so when they could be mistaken for a framework.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
 import re
 import tarfile
@@ -34,7 +33,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from scraper.archive import (
     MALFORMED,
@@ -46,7 +45,7 @@ from scraper.archive import (
     safe_path,
 )
 from scraper.detect.aliases import AliasTable, load_aliases
-from scraper.detect.classify import Hit, Verdict, decide
+from scraper.detect.classify import Evidence, Hit, Verdict
 from scraper.detect.manifests import parse_manifest
 from scraper.detect.notebooks import lua_requires, notebook_code
 from scraper.detect.paths import (
@@ -55,8 +54,9 @@ from scraper.detect.paths import (
     file_kind,
     language_of,
     languages_from_extensions,
-    package_copies,
-    role_weight,
+    outermost_copies,
+    package_copy,
+    path_role,
     top_level_modules,
     wants,
 )
@@ -99,14 +99,77 @@ class ScanResult:
         return data
 
 
-@dataclass
-class _CodeFile:
+# Memory stays bounded whatever the number of files: per-file evidence waits in a list of at
+# most PENDING_CAP files, then is folded into per-framework summaries (classify.Evidence).
+# A fold decides vendored copies, identical copies and the repository's own modules with the
+# paths seen so far, so a repository of more than PENDING_CAP framework-importing files (the
+# largest of the 100 labelled ones has 1,180) is judged on slightly less context.
+PENDING_CAP = 5_000
+DIGEST_CAP = 20_000  # identical copies recognised across folds (8-byte hashes)
+PATHS_CAP = 10_000  # own top-level modules and package-copy directories remembered
+
+
+class _CodeFile(NamedTuple):
+    """A code file that imports something the alias table knows, reduced to what the verdict
+    needs: for each such import, ``(root, kind, value, shown, votes)`` (see
+    :meth:`_Collector._entries`). A tuple: one is made per code file."""
+
     path: str
     source: str  # 'code' or 'notebook'
-    imports: FileImports
-    text: str
-    digest: bytes = b""  # of the file's content: identical copies count once
-    attributes: list[tuple[str, str]] | None = None  # (base, class) such as (transformers, TFX)
+    entries: list[tuple[str, str, str, str, dict[str, set[str]] | None]]
+    digest: int  # hash of the file's content: identical copies count once
+
+
+@dataclass
+class _Notes:
+    """Counts behind the notes of the reasons, summed over folds."""
+
+    copies_removed: int = 0
+    shadowed: dict[str, str] = field(default_factory=dict)  # own root -> framework
+    neutral: Counter[str] = field(default_factory=Counter)  # neutral root -> files
+    multi_votes: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    multi_silent: Counter[str] = field(default_factory=Counter)
+
+
+class _AttributeFinder:
+    r"""``base.TFSomething`` attribute uses: ``(base, name)`` pairs, as
+    ``re.findall(r"\b([A-Za-z_]\w*)\.((?:TF|Flax)[A-Z]\w*)", text)`` gives them, in fewer
+    steps: that pattern is tried at every character, this one only at a ``.`` followed by
+    a prefix, after a cheap test that the text holds one at all."""
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        alternatives = "|".join(re.escape(p) for p in sorted(prefixes, key=len)[::-1])
+        self.markers = tuple(f".{p}" for p in prefixes)
+        self.name = re.compile(rf"\.((?:{alternatives})[A-Z]\w*)") if prefixes else None
+
+    def findall(self, text: str) -> list[tuple[str, str]]:
+        if self.name is None or not any(marker in text for marker in self.markers):
+            return []
+        found = []
+        consumed = 0  # where the previous match ended: matches do not overlap
+        for match in self.name.finditer(text):
+            dot = match.start()
+            low = max(consumed, dot - 200)
+            run = _WORD_RUN.search(text, low, dot)  # the word just before the dot
+            if run is None:
+                continue
+            start = run.start()
+            if start == low and low > 0 and _WORD_CHAR.match(text, low - 1):
+                if low == consumed:
+                    continue  # the word began inside the previous match: no word boundary
+                run = _WORD_RUN.search(text, consumed, dot)  # a word of over 200 characters
+                start = run.start() if run is not None else dot
+                if start == consumed and consumed > 0 and _WORD_CHAR.match(text, start - 1):
+                    continue
+            if _BASE_START.match(text, start, dot):
+                found.append((text[start:dot], match.group(1)))
+                consumed = match.end()
+        return found
+
+
+_WORD_RUN = re.compile(r"\w+\Z")
+_WORD_CHAR = re.compile(r"\w")
+_BASE_START = re.compile(r"[A-Za-z_]")
 
 
 class _Collector:
@@ -115,21 +178,32 @@ class _Collector:
     def __init__(self, table: AliasTable, thorough: bool) -> None:
         self.table = table
         self.thorough = thorough
-        self.paths: list[str] = []
+        self.files = 0
         self.bytes = 0
-        self.code: list[_CodeFile] = []
-        self.hits: list[Hit] = []
-        self.problems: list[tuple[str, str]] = []
-        prefixes = "|".join(re.escape(p) for p in sorted(table.name_prefixes, key=len)[::-1])
-        # ``base.TFSomething``: only names a multi-backend prefix can start, so the text is
-        # scanned once per file for little more than those prefixes.
-        self.attribute = (
-            re.compile(rf"\b([A-Za-z_]\w*)\.((?:{prefixes})[A-Z]\w*)") if prefixes else None
-        )
+        self.languages: Counter[str] = Counter()
+        self.own_modules: set[str] = set()
+        self.copy_dirs: dict[str, str] = {}  # directory -> package, in the order seen
+        self.package_roots = table.package_roots()
+        self.import_roots = table.import_roots()
+        self.pending_hits: list[Hit] = []  # declarations, configs, Lua code
+        self.pending_code: list[_CodeFile] = []
+        self.pending_files = 0
+        self.folded_digests: set[int] = set()
+        self.evidence = Evidence()
+        self.notes = _Notes()
+        self.problems: list[tuple[str, str]] = []  # the first three, shown in the reasons
+        self.problem_count = 0
+        self.attributes = _AttributeFinder(tuple(table.name_prefixes))
+        self.targets_cache: dict[tuple[str, tuple[str, ...]], list[tuple[Any, str]]] = {}
 
     def add(self, path: str, data: bytes) -> None:
-        self.paths.append(path)
+        self.files += 1
         self.bytes += len(data)
+        language = language_of(path)
+        if language is not None:
+            self.languages[language] += 1
+        if path.endswith(".py") and (path.count("/") <= 2 or path.endswith("/__init__.py")):
+            self._layout(path)
         kind = file_kind(path)
         if kind == "python" or kind == "setup_py":
             self._python(path, data, "code")
@@ -137,53 +211,93 @@ class _Collector:
             found = notebook_code(data)
             problem = self._python(path, found.code, "notebook")
             if found.problem or problem:
-                self.problems.append((path, found.problem or problem or ""))
+                self._problem(path, found.problem or problem or "")
             self._declared(path, found.installs)
         elif kind == "lua":
             self._lua(path, data)
         elif kind == "prototxt":
             if b"layer" in data and "caffe" in self.table.names:
-                self.hits.append(Hit("caffe", path, "config", 1, ("Caffe .prototxt",)))
-        elif kind is not None and kind != "python":
+                self._hits([Hit("caffe", path, "config", 1, ("Caffe .prototxt",))])
+        elif kind is not None and kind != "python":  # setup.py: code and manifest
             manifest = parse_manifest(kind, _text(data))
             if manifest.problem:
-                self.problems.append((path, manifest.problem))
-            self._declared(path, manifest.packages)
+                self._problem(path, manifest.problem)
+            hits = self._declarations(path, manifest.packages)
             for image in manifest.images:
                 framework = self.table.lookup_image(image)
                 if framework:
-                    self.hits.append(Hit(framework, path, "config", 1, (image,)))
+                    hits.append(Hit(framework, path, "config", 1, (image,)))
+            self._hits(hits)
+        if self.pending_files >= PENDING_CAP:
+            self._fold()
+
+    def _layout(self, path: str) -> None:
+        """Remember what a ``.py`` path says about the layout: the repository's own top-level
+        modules (see :func:`top_level_modules`) and copies of known packages (see
+        :func:`package_copies`)."""
+        if path.count("/") <= 2 and len(self.own_modules) < PATHS_CAP:
+            self.own_modules |= top_level_modules([path])
+        if path.endswith("/__init__.py") and len(self.copy_dirs) < PATHS_CAP:
+            copy = package_copy(path, self.package_roots)
+            if copy is not None:
+                self.copy_dirs.setdefault(*copy)
+
+    def _problem(self, path: str, why: str) -> None:
+        self.problem_count += 1
+        if len(self.problems) < 3:
+            self.problems.append((path, why))
+
+    def _hits(self, hits: list[Hit]) -> None:
+        if hits:
+            self.pending_hits.extend(hits)
+            self.pending_files += 1
 
     def _python(self, path: str, data: bytes | str, source: str) -> str | None:
         """Record the imports of Python code; returns the parse problem, if any (recorded
         here for .py files, by the caller for notebooks)."""
-        imports = extract_imports(data, thorough=self.thorough)
+        imports = extract_imports(data, thorough=self.thorough, roots=self.import_roots)
         if imports.problem and source == "code":
-            self.problems.append((path, imports.problem))
-        # Only imports the alias table knows can matter; keeping just those keeps the memory
-        # per file small (a repository may hold 200,000 files).
-        imports.imports = [(m, n) for m, n in imports.imports if self._known(m, n)]
-        if imports.imports:
-            modules = {m for m, _ in imports.imports}
-            imports.aliases = {a: m for a, m in imports.aliases.items() if m in modules}
-            text = ""  # kept only when needed: attribute use such as transformers.TFAutoModel
-            if self._uses_multi_backend(imports):
-                text = data if isinstance(data, str) else _text(data)
+            self._problem(path, imports.problem)
+        entries = self._entries(imports, data) if imports.imports else None
+        if entries:
             raw = data if isinstance(data, bytes) else data.encode("utf-8", "replace")
-            digest = hashlib.blake2b(raw, digest_size=16).digest()
-            self.code.append(_CodeFile(path, source, imports, text, digest))
+            self.pending_code.append(_CodeFile(path, source, entries, hash(raw)))
+            self.pending_files += 1
         return imports.problem
+
+    def _entries(
+        self, imports: FileImports, data: bytes | str
+    ) -> list[tuple[str, str, str, str, dict[str, set[str]] | None]]:
+        """What the alias table makes of a file's imports, before the repository's own
+        modules are known: ``(root, kind, value, shown, votes)`` for each target of each
+        import it knows. ``votes`` (multi-backend imports only): framework -> class names."""
+        entries: list[tuple[str, str, str, str, dict[str, set[str]] | None]] = []
+        attributes: list[tuple[str, str]] | None = None
+        roots = self.import_roots
+        cache = self.targets_cache
+        for module, names in imports.imports:
+            root = module.split(".", 1)[0]
+            if root not in roots:  # no table entry starts with it: nothing to look up
+                continue
+            targets = cache.get((module, names))
+            if targets is None:
+                targets = list(self._targets(module, names)) if self._known(module, names) else []
+                if len(cache) >= 4096:  # bounded: the same imports recur across files
+                    cache.clear()
+                cache[(module, names)] = targets
+            for (kind, value), shown in targets:
+                votes = None
+                if kind == "multi":
+                    if attributes is None:  # once per file, whatever its number of imports
+                        text = data if isinstance(data, str) else _text(data)
+                        attributes = list(dict.fromkeys(self.attributes.findall(text)))
+                    votes = self._multi_votes(module, names, imports.aliases, attributes)
+                entries.append((root, kind, value, shown, votes))
+        return entries
 
     def _known(self, module: str, names: tuple[str, ...]) -> bool:
         lookup = self.table.lookup_import
         return lookup(module) is not None or any(lookup(f"{module}.{n}") for n in names)
-
-    def _uses_multi_backend(self, imports: FileImports) -> bool:
-        for module, _ in imports.imports:
-            found = self.table.lookup_import(module)
-            if found and found[1][0] == "multi":
-                return True
-        return False
 
     def _lua(self, path: str, data: bytes) -> None:
         counts: Counter[str] = Counter()
@@ -194,10 +308,17 @@ class _Collector:
             if framework:
                 counts[framework] += 1
                 names[framework].add(root)
-        for framework, n in counts.items():
-            self.hits.append(Hit(framework, path, "code", n, tuple(sorted(names[framework]))))
+        self._hits(
+            [
+                Hit(framework, path, "code", n, tuple(sorted(names[framework])))
+                for framework, n in counts.items()
+            ]
+        )
 
     def _declared(self, path: str, packages: list[str]) -> None:
+        self._hits(self._declarations(path, packages))
+
+    def _declarations(self, path: str, packages: list[str]) -> list[Hit]:
         counts: Counter[str] = Counter()
         names: dict[str, list[str]] = defaultdict(list)
         for package in packages:
@@ -206,27 +327,45 @@ class _Collector:
                 counts[target[1]] += 1
                 if package not in names[target[1]]:
                     names[target[1]].append(package)
-        for framework, n in counts.items():
-            self.hits.append(Hit(framework, path, "requirement", n, tuple(names[framework])))
+        return [
+            Hit(framework, path, "requirement", n, tuple(names[framework]))
+            for framework, n in counts.items()
+        ]
 
-    # -- finishing -----------------------------------------------------------------------------
+    # -- folding and finishing -------------------------------------------------------------------
+
+    def _copies(self) -> dict[str, str]:
+        return outermost_copies(self.copy_dirs)
+
+    def _fold(self) -> None:
+        """Turn the waiting per-file evidence into hits, with what the paths seen so far say
+        about the layout, and add them to the summaries."""
+        copies = self._copies()
+        own = self.own_modules - {"setup", "__init__"}
+        hits = []
+        for hit in self.pending_hits:
+            if _under(hit.path, copies):
+                hit = dataclasses.replace(hit, role="vendored")
+            hits.append(hit)
+        hits += self._code_hits(own, copies)
+        self.evidence.add(hits)
+        self.pending_hits = []
+        self.pending_code = []
+        self.pending_files = 0
 
     def finish(self, stats: ArchiveStats | None) -> ScanResult:
-        own = top_level_modules([p for p in self.paths if p.endswith(".py")])
+        self._fold()
         notes: list[str] = []
-        copies = package_copies(self.paths, self.table.package_roots())
-        for directory, package in copies.items():
+        for directory, package in self._copies().items():
             notes.append(f"{directory}/ holds a copy of {package}: counted as vendored code")
-        roles = {p: "vendored" for p in self.paths if _under(p, copies)}
-        hits = [dataclasses.replace(h, role=roles.get(h.path, h.role)) for h in self.hits]
-        hits += self._code_hits(own, notes, roles)
-        verdict = decide(hits, self.table.order)
+        notes += self._notes()
+        verdict = self.evidence.verdict(self.table.order)
         result = ScanResult(
             commit=stats.commit if stats else None,
-            files_seen=max(stats.files_seen if stats else 0, len(self.paths)),
-            files_scanned=len(self.paths),
+            files_seen=max(stats.files_seen if stats else 0, self.files),
+            files_scanned=self.files,
             bytes_scanned=self.bytes,
-            unparseable_files=len(self.problems),
+            unparseable_files=self.problem_count,
             evidence=verdict.evidence,
             primary=verdict.primary,
             frameworks=verdict.frameworks,
@@ -254,78 +393,89 @@ class _Collector:
             result.confidence = round(result.confidence * INCOMPLETE_FACTOR, 3)
         return result
 
-    def _distinct_code(self, roles: dict[str, str]) -> tuple[list[_CodeFile], int]:
-        """Code files with identical copies removed (the copy of highest weight stays), and
-        how many copies were removed."""
-
-        def weight(item: _CodeFile) -> float:
-            role = roles.get(item.path)
-            return ROLE_WEIGHTS[role] if role else role_weight(item.path)
-
-        best: dict[bytes, _CodeFile] = {}
-        for item in self.code:
+    def _distinct_code(self, copies: dict[str, str]) -> list[tuple[_CodeFile, str]]:
+        """The waiting code files with identical copies removed (the copy of highest weight
+        stays, and a copy of a file already folded goes), each with its role ('vendored'
+        when under a package copy, else the path's)."""
+        best: dict[int, tuple[float, int]] = {}  # digest -> (weight, index)
+        roles: list[str] = []
+        for index, item in enumerate(self.pending_code):
+            # The role is decided here once ("vendored" or the path's): the hits carry it.
+            role = "vendored" if copies and _under(item.path, copies) else path_role(item.path)
+            roles.append(role)
+            if item.digest in self.folded_digests:
+                continue
+            weight = ROLE_WEIGHTS[role]
             old = best.get(item.digest)
-            if old is None or weight(item) > weight(old):
-                best[item.digest] = item
-        kept = {id(item) for item in best.values()}
-        return [item for item in self.code if id(item) in kept], len(self.code) - len(best)
+            if old is None or weight > old[0]:
+                best[item.digest] = (weight, index)
+        kept = sorted(index for _, index in best.values())
+        self.notes.copies_removed += len(self.pending_code) - len(kept)
+        if len(self.folded_digests) < DIGEST_CAP:
+            self.folded_digests.update(best)
+        return [(self.pending_code[i], roles[i]) for i in kept]
 
-    def _code_hits(self, own: set[str], notes: list[str], roles: dict[str, str]) -> list[Hit]:
+    def _code_hits(self, own: set[str], copies: dict[str, str]) -> list[Hit]:
         hits: list[Hit] = []
-        code, copies = self._distinct_code(roles)
-        if copies:
-            shown = _count(copies, "identical copy")
-            notes.append(f"{shown} of framework-importing files counted once")
-        neutral: dict[str, list[str]] = defaultdict(list)
-        multi_votes: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        multi_silent: dict[str, list[str]] = defaultdict(list)
-        shadowed: dict[str, str] = {}
-        for item in code:
-            counts: Counter[str] = Counter()
-            roots: dict[str, set[str]] = defaultdict(set)
-            for module, names in item.imports.imports:
-                root = module.split(".", 1)[0]
-                for target, shown in self._targets(module, names):
-                    kind, value = target
-                    if root in own:
-                        if kind == "framework":
-                            shadowed.setdefault(root, value)
-                        continue
+        notes = self.notes
+        for item, role in self._distinct_code(copies):
+            counts: dict[str, int] = {}  # framework -> imports, in the order first seen
+            roots: dict[str, set[str]] = {}
+            neutral: set[str] = set()
+            silent: set[str] = set()
+            for root, kind, value, shown, votes in item.entries:
+                if root in own:
                     if kind == "framework":
-                        counts[value] += 1
-                        roots[value].add(shown)
-                    elif kind == "neutral" and item.path not in neutral[value]:
-                        neutral[value].append(item.path)
-                    elif kind == "multi":
-                        votes = self._multi_votes(module, names, item)
-                        for framework, why in votes.items():
-                            counts[framework] += 1
-                            roots[framework].add(value)
-                            multi_votes[value][framework] |= why
-                        if not votes and item.path not in multi_silent[value]:
-                            multi_silent[value].append(item.path)
+                        notes.shadowed.setdefault(root, value)
+                    continue
+                if kind == "framework":
+                    counts[value] = counts.get(value, 0) + 1
+                    roots.setdefault(value, set()).add(shown)
+                elif kind == "neutral":
+                    if value not in neutral:
+                        neutral.add(value)
+                        notes.neutral[value] += 1
+                elif kind == "multi" and votes is not None:
+                    for framework, why in votes.items():
+                        counts[framework] = counts.get(framework, 0) + 1
+                        roots.setdefault(framework, set()).add(value)
+                        seen = notes.multi_votes.setdefault(value, {}).setdefault(framework, set())
+                        seen |= why
+                        if len(seen) > 3:  # the reasons show the first three
+                            seen.intersection_update(sorted(seen)[:3])
+                    if not votes and value not in silent:
+                        silent.add(value)
+                        notes.multi_silent[value] += 1
             for framework, n in counts.items():
                 names = tuple(sorted(roots[framework]))
-                hits.append(Hit(framework, item.path, item.source, n, names, roles.get(item.path)))
-        for root, framework in sorted(shadowed.items()):
+                hits.append(Hit(framework, item.path, item.source, n, names, role))
+        return hits
+
+    def _notes(self) -> list[str]:
+        notes: list[str] = []
+        counts = self.notes
+        if counts.copies_removed:
+            shown = _count(counts.copies_removed, "identical copy")
+            notes.append(f"{shown} of framework-importing files counted once")
+        for root, framework in sorted(counts.shadowed.items()):
             notes.append(f"'{root}' is the repository's own module here, not {framework}")
-        for root, paths in sorted(neutral.items()):
+        for root, n in sorted(counts.neutral.items()):
             note = self.table.notes.get(root)
             if note:
-                notes.append(f"{root} imported in {_count(len(paths), 'file')}: {note}")
-        for root, votes in sorted(multi_votes.items()):
+                notes.append(f"{root} imported in {_count(n, 'file')}: {note}")
+        for root, votes in sorted(counts.multi_votes.items()):
             for framework, why in sorted(votes.items()):
                 shown = ", ".join(sorted(why)[:3])
                 notes.append(f"{root} used with {framework} classes ({shown}): counted as "
                              f"{framework}")  # fmt: skip
         prefixes = "/".join(self.table.name_prefixes)
-        for root, paths in sorted(multi_silent.items()):
-            if root not in multi_votes:
+        for root, n in sorted(counts.multi_silent.items()):
+            if root not in counts.multi_votes:
                 notes.append(
-                    f"{root} imported in {_count(len(paths), 'file')} without {prefixes} "
+                    f"{root} imported in {_count(n, 'file')} without {prefixes} "
                     "classes: does not vote"
                 )
-        return hits
+        return notes
 
     def _targets(self, module: str, names: tuple[str, ...]) -> Iterator[tuple[Any, str]]:
         """(target, root shown in reasons) for one import statement. For ``from a.b import c``
@@ -342,16 +492,17 @@ class _Collector:
             yield found[1], found[0].split(".", 1)[0]
 
     def _multi_votes(
-        self, module: str, names: tuple[str, ...], item: _CodeFile
+        self,
+        module: str,
+        names: tuple[str, ...],
+        aliases: dict[str, str],
+        attributes: list[tuple[str, str]],
     ) -> dict[str, set[str]]:
         votes = self.table.multi_backend_framework(module, names)
         bases = {module.split(".", 1)[0]} | {
-            alias for alias, target in item.imports.aliases.items() if target == module
+            alias for alias, target in aliases.items() if target == module
         }
-        if item.attributes is None:  # once per file, whatever its number of imports
-            found = self.attribute.findall(item.text) if self.attribute else []
-            item.attributes = list(dict.fromkeys(found))
-        for base, name in item.attributes:
+        for base, name in attributes:
             if base in bases:
                 framework = self.table.class_framework(name)
                 if framework:
@@ -361,23 +512,20 @@ class _Collector:
     def _languages(self, stats: ArchiveStats | None) -> dict[str, int]:
         if stats is not None and stats.extensions:
             return languages_from_extensions(stats.extensions)
-        counts: Counter[str] = Counter(
-            lang for lang in map(language_of, self.paths) if lang is not None
-        )
-        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return dict(sorted(self.languages.items(), key=lambda kv: (-kv[1], kv[0])))
 
     def _reasons(
         self, verdict: Verdict, result: ScanResult, notes: list[str], stats: ArchiveStats | None
     ) -> list[str]:
         reasons = list(verdict.reasons)
         if result.primary is None and result.status != "empty":
-            reasons.insert(0, _no_framework_reason(result, self.code))
+            reasons.insert(0, _no_framework_reason(result))
         reasons.extend(notes)
-        if self.problems:
-            shown = "; ".join(f"{p} ({why})" for p, why in self.problems[:3])
-            more = ", ..." if len(self.problems) > 3 else ""
+        if self.problem_count:
+            shown = "; ".join(f"{p} ({why})" for p, why in self.problems)
+            more = ", ..." if self.problem_count > 3 else ""
             reasons.append(
-                f"{_count(len(self.problems), 'file')} could not be parsed cleanly, "
+                f"{_count(self.problem_count, 'file')} could not be parsed cleanly, "
                 f"read line by line: {shown}{more}"
             )
         if stats is not None:
@@ -396,7 +544,7 @@ class _Collector:
         return round(0.5 + 0.4 * (1.0 - math.exp(-python_files / 3.0)), 3)
 
 
-def _no_framework_reason(result: ScanResult, code: list[_CodeFile]) -> str:
+def _no_framework_reason(result: ScanResult) -> str:
     languages = result.languages
     python_files = sum(languages.get(lang, 0) for lang in _CODE_LANGUAGES)
     others = [(lang, n) for lang, n in languages.items() if lang not in _CODE_LANGUAGES]

@@ -1,0 +1,345 @@
+"""The fast paths of the scan give the answers of the careful code they stand in for.
+
+Each fast path is checked against its reference, on hand-picked tricky inputs and on generated
+ones: the one-pass import reader against the careful per-occurrence reader (imports, aliases
+and the Python 2 flag), the notebook image stripping against plain JSON decoding, the
+attribute finder against its regular expression, the plain shell splitting against shlex, the
+setup.py walk against ast.walk.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shlex
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scraper.detect.aliases import load_aliases
+from scraper.detect.manifests import _PLAIN_SHELL, _walk, parse_install_command
+from scraper.detect.notebooks import notebook_code, without_images
+from scraper.detect.paths import file_kind, wants
+from scraper.detect.python import (
+    _lines,
+    extract_imports,
+    extract_imports_careful,
+    extract_imports_fast,
+    python2_syntax,
+)
+from scraper.detect.scan import _AttributeFinder
+
+
+def careful(text: str) -> tuple[list[tuple[str, tuple[str, ...]]], dict[str, str]]:
+    found = extract_imports_careful(text)
+    return found.imports, found.aliases
+
+
+def fast(text: str) -> tuple[list[tuple[str, tuple[str, ...]]], dict[str, str]]:
+    found = extract_imports_fast(text)
+    return found.imports, found.aliases
+
+
+def problem_of(text: str, *, as_bytes: bool = False) -> str | None:
+    """What extract_imports must say about a clean UTF-8 file: the careful Python 2 test (a
+    file given as bytes without "import" anywhere is not looked at)."""
+    if as_bytes and "import" not in text:
+        return None
+    return "Python 2 syntax" if python2_syntax(text) else None
+
+
+# -- the one-pass import reader -----------------------------------------------------------------
+
+TRICKY = [
+    "import torch\nimport torch.nn as nn\n",
+    "import os, torch.optim as optim, jax\n",
+    "import a ,b as  c,d\n",
+    "from jax import (numpy as jnp,\n    random)  # rng\n",
+    "from x import (\n    a,  # first\n    b,\n)\n",
+    "from x import (a,\n# import inside a comment\n b)\n",
+    "from x import (\n",  # never closed
+    "from x import ( a , b , )\n",
+    "from x import *\n",
+    "from . import utils\nfrom .models import net\nfrom .. import x\nfrom.models import y\n",
+    "from . import (\n    a,\n    b,\n)\nimport torch\n",
+    "from flax import \\\n    linen as nn\n",
+    "x = 1 + \\\nimport torch\n",  # a continuation: not an import
+    "import torch \\\n    , jax\n",
+    "x = 1; import caffe\n",
+    "import keras; import theano\n",
+    "try: import dynet\nexcept ImportError: pass\n",
+    "if USE_TF: import tensorflow as tf\n",
+    "def f():\n    import chainer\n    return chainer\n",
+    "m = __import__('paddle')\n",
+    'm = importlib.import_module("oneflow.nn")\n',
+    "import importlib\nfrom importlib import import_module\n",
+    '"""Usage:\n\n    import fake\n"""\nimport real\n',
+    "'''\nimport fake\n'''\nimport real\n",
+    '"""a\n"""\nx = """\nimport fake\n"""\nimport real\n',
+    '"""doc with \'\'\' inside\n"""\nimport real\n"""\nimport fake\n"""\n',
+    '# it\'s "quoted"\n"""Doc."""\nimport torch\n',
+    'x = "a"\n"""Doc."""\nimport torch\n',
+    '"""open\nimport never_closed\n',
+    "s = 'import not_a_statement'\nimport real\n",
+    "# import commented_out\nimport real\n",
+    "# x; import sneaky\nimport real\n",
+    ">>> import doctest_line\nimport real\n",
+    "import x  # a comment; import y\n",
+    "important = 1\nimports = []\nx = reimport(3)\nimport real\n",
+    "from import import x\n",
+    "import as\n",
+    "from x import import\n",
+    "import café\n",
+    "\f import torch\n",
+    "\timport torch\n\t\tfrom jax import numpy\n",
+    "print 'hello'\nimport torch\n",
+    "import torch\nprint 'hello'\n",
+    "import torch\n" + "x = 1\n" * 50 + "try:\n    pass\nexcept Exception, e:\n    pass\n",
+    "from x import (\n    print as p)\nimport torch\n",
+    "import torch\r\nimport jax\r\n",
+    "import torch\rprint 'x'\r",
+    "",
+    "import",
+    "import torch",
+    "from x import (a, b",
+    "x" * 3000 + "\nimport torch\n",
+    " " * 300 + "import torch\n",
+    "import " + "a" * 1600 + "\n",
+]
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_one_pass_reader_agrees_with_the_careful_reader(text: str) -> None:
+    assert fast(text) == careful(text)
+    found = extract_imports(text)
+    assert (found.imports, found.aliases) == careful(text)
+    assert found.problem == problem_of(text)
+
+
+def test_the_one_pass_reader_reads_plain_files_and_declines_the_others() -> None:
+    plain = "import torch\nfrom jax import (numpy as jnp,\n  random)\n# import x\n"
+    found, python2 = _lines(plain)
+    assert found is not None and not python2
+    assert found.imports == [("torch", ()), ("jax", ("numpy", "random"))]
+    assert _lines("x = 1; import caffe\n")[0] is None  # the careful reader decides
+    assert _lines("x = 1 + \\\nimport torch\n")[0] is None
+    assert _lines("m = __import__('paddle')\n")[0] is None
+    assert _lines("import torch\nprint 'x'\n")[1]  # a Python 2 line: the test looks
+
+
+def test_roots_leave_out_the_imports_a_scan_does_not_need() -> None:
+    text = b"import os, torch.nn as nn\nfrom numpy import array\nfrom jax import (grad,\n jit)\n"
+    everything = extract_imports(text)
+    kept = extract_imports(text, roots={"torch", "jax"})
+    assert kept.imports == [m for m in everything.imports if m[0].split(".")[0] in {"torch", "jax"}]
+    assert kept.aliases == {"nn": "torch.nn"}
+
+
+def test_one_pass_reader_on_real_code() -> None:
+    root = Path(sys.base_prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    files = sorted(root.glob("*.py"))[:200]
+    if len(files) < 50:
+        pytest.skip("standard library sources not installed")
+    declined = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        assert fast(text) == careful(text), path.name
+        declined += _lines(text.replace("\r\n", "\n"))[0] is None
+    assert declined < len(files)  # the fast path is taken
+
+
+_ident = st.sampled_from(["torch", "jax", "nn", "np", "a", "b_2", "x", "import_utils", "mport"])
+_dotted = st.lists(_ident, min_size=1, max_size=3).map(".".join)
+_pad = st.sampled_from(["", " ", "    ", "\t", "  \t"])
+_tail = st.sampled_from(["", "  # c", "  # x; import y", " \\", "  # import z"])
+_line = st.one_of(
+    st.builds(lambda p, m, t: f"{p}import {m}{t}", _pad, _dotted, _tail),
+    st.builds(lambda p, m, a, t: f"{p}import {m} as {a}{t}", _pad, _dotted, _ident, _tail),
+    st.builds(lambda m, n: f"import {m}, {n}", _dotted, _dotted),
+    st.builds(lambda p, m, n, t: f"{p}from {m} import {n}{t}", _pad, _dotted, _ident, _tail),
+    st.builds(
+        lambda m, ns: "from {} import (\n    {},\n)".format(m, ",\n    ".join(ns)),
+        _dotted,
+        st.lists(_ident, min_size=1, max_size=3),
+    ),
+    st.builds(lambda m, n: f"from {m} import ({n}  # note\n    , b)", _dotted, _ident),
+    st.builds(lambda d, m: f"from {d}{m} import x", st.sampled_from([".", "..", ". "]), _dotted),
+    st.builds(lambda m: f"try:\n    import {m}\nexcept ImportError:\n    pass", _dotted),
+    st.builds(lambda m: f"try: import {m}\nexcept: pass", _dotted),
+    st.builds(lambda m: f"x = 1; import {m}", _dotted),
+    st.builds(lambda m: f"y = __import__('{m}')", _dotted),
+    st.builds(lambda m: f'"""\nimport {m}\n"""', _dotted),
+    st.builds(lambda m: f"'''\n    import {m}\n'''", _dotted),
+    st.builds(lambda m: f"s = '''{m}'''", _dotted),
+    st.builds(lambda m: f"# import {m}", _dotted),
+    st.builds(lambda m: f"    >>> import {m}", _dotted),
+    st.builds(lambda m: f"x = '{m}'  # not an import", _dotted),
+    st.builds(lambda m: f"print '{m}'", _dotted),
+    st.builds(lambda m: f"print >>f, {m}", _dotted),
+    st.builds(lambda m: f"except {m}, e:", _dotted),
+    st.builds(lambda m: f"    print({m})", _dotted),
+    st.sampled_from(['"""', "'''", "x = 1", "", "def f():", "    pass", "\\", "import", "(", ")"]),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_line, min_size=1, max_size=10), st.sampled_from(["\n", "\r\n"]))
+def test_one_pass_reader_equals_careful_reader_on_generated_programs(
+    lines: list[str], newline: str
+) -> None:
+    text = newline.join(lines) + newline
+    assert fast(text) == careful(text)
+    found = extract_imports(text.encode())
+    assert Counter(found.imports) == Counter(careful(text)[0])
+    assert found.problem == problem_of(text, as_bytes=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["import", "from", " ", "\n", "(", ")", "\\", ";", ":", "#", '"""', "'''",
+                         '"', "'", "x", ".", ",", "as", "try", "print", "except", ">>", "\t",
+                         "\f", "torch"]),
+        max_size=60,
+    )
+)  # fmt: skip
+def test_one_pass_reader_equals_careful_reader_on_import_like_soup(tokens: list[str]) -> None:
+    text = "".join(tokens)
+    assert fast(text) == careful(text)
+    assert extract_imports(text).problem == problem_of(text)
+
+
+# -- notebooks ----------------------------------------------------------------------------------
+
+
+def _notebook(outputs: list[dict[str, object]], source: str = "import torch\n") -> bytes:
+    cell = {"cell_type": "code", "source": [source], "outputs": outputs}
+    return json.dumps({"cells": [cell], "nbformat": 4}, indent=1).encode()
+
+
+PNG = "iVBORw0KGgo" + "A" * 3000 + "=="
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        PNG,
+        PNG + "\n",  # Jupyter's final newline
+        "\n".join(PNG[i : i + 76] for i in range(0, len(PNG), 76)) + "\n",  # Colab's lines
+    ],
+)
+def test_image_data_is_emptied_and_the_cells_stay(payload: str) -> None:
+    data = _notebook([{"output_type": "display_data", "data": {"image/png": payload}}])
+    stripped = without_images(data)
+    assert len(stripped) < len(data) - 2000
+    doc = json.loads(stripped)
+    assert doc["cells"][0]["source"] == ["import torch\n"]
+    assert doc["cells"][0]["outputs"][0]["data"]["image/png"] == ""
+    assert notebook_code(data).code == "import torch\n"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'"image/png": "' + b"A" * 2000 + b'\\"' + b"B" * 10 + b'"',  # an escaped quote
+        b'"image/png": "' + b"A" * 2000 + b"\\x" + b'"',  # an invalid escape
+        b'"image/png": "' + "é".encode() * 1000 + b'"',  # not ASCII
+        b'"image/png": "' + b"A" * 2000 + b'\tB"',  # a raw tab
+        b'"image/png": "' + b"A" * 100 + b'"',  # too short to bother
+        b'\\"image/png": "' + b"A" * 2000 + b'"',  # inside a string
+    ],
+)
+def test_image_strings_that_are_not_plain_base64_are_left_alone(raw: bytes) -> None:
+    data = b'{"x": {' + raw + b"}}"
+    assert without_images(data) == data
+
+
+def test_a_broken_notebook_is_reported_with_the_error_of_the_file_itself() -> None:
+    data = _notebook([{"output_type": "display_data", "data": {"image/png": PNG}}])
+    cut = data[: len(data) - 40]
+    found = notebook_code(cut)
+    try:
+        json.loads(cut)
+    except ValueError as exc:
+        assert found.problem == f"not valid notebook JSON: {str(exc)[:120]}"
+    assert "import torch" in found.code
+
+
+# -- attributes, shell lines, setup.py ---------------------------------------------------------
+
+_REFERENCE = re.compile(r"\b([A-Za-z_]\w*)\.((?:Flax|TF)[A-Z]\w*)")
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "b", "1", "_", ".", "TF", "Flax", "M", "x", " ", "\n", "é", "Ω",
+                         ".TFBert", "transformers", "(", "w" * 250]),
+        max_size=30,
+    )
+)  # fmt: skip
+def test_attribute_finder_equals_its_regular_expression(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert _AttributeFinder(("TF", "Flax")).findall(text) == _REFERENCE.findall(text)
+
+
+_SHELL_CHARS = st.sampled_from(list(" \t\nabc-=<>./:@+!$%&()*,?[]^_`{}|~09ABZ"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_SHELL_CHARS, max_size=30))
+def test_plain_shell_lines_split_as_shlex_splits_them(chars: list[str]) -> None:
+    line = "".join(chars)
+    assert _PLAIN_SHELL.fullmatch(line)
+    assert line.split() == shlex.split(line, comments=True)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "pip install torch==1.8 'jax[cpu]'",
+        "pip ins'tall' torch",
+        "pip install torch # and nothing else",
+        "conda install -c pytorch pytorch",
+        "matplotlib inline",
+    ],
+)
+def test_install_commands_with_and_without_quotes(line: str) -> None:
+    names = parse_install_command(line)
+    if "install" in line.replace("'", "") and "matplotlib" not in line:
+        assert names
+    else:
+        assert names == []
+
+
+def test_setup_walk_meets_calls_and_assignments_in_ast_walk_order() -> None:
+    root = Path(sys.base_prefix) / "lib" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    files = sorted(root.glob("*.py"))[:60]
+    if len(files) < 20:
+        pytest.skip("standard library sources not installed")
+    kinds = (ast.Call, ast.Assign, ast.AugAssign, ast.AnnAssign)
+    for path in files:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+        expected = [node for node in ast.walk(tree) if isinstance(node, kinds)]
+        assert [node for node in _walk(tree) if isinstance(node, kinds)] == expected
+
+
+def test_file_kind_remembers_only_the_path_just_wanted() -> None:
+    assert wants("src/train.py") and file_kind("src/train.py") == "python"
+    assert not wants("README.md")
+    assert file_kind("src/train.py") == "python"
+    assert file_kind("setup.py") == "setup_py"
+    assert file_kind("requirements/dev.txt") == "requirements"
+    assert file_kind("notes.txt") is None
+
+
+def test_alias_table_roots_are_cached_and_complete() -> None:
+    table = load_aliases()
+    assert table.import_roots() is table.import_roots()
+    assert {name.split(".")[0] for name in table.imports} == table.import_roots()
+    assert table.package_roots() <= table.import_roots()
