@@ -1,8 +1,8 @@
 """Benchmark: how fast the framework scan reads repositories, next to pipreqs, and its memory.
 
-Three parts, run from the repository root:
+Four parts, run from the repository root:
 
-    python benchmarks/scan_speed.py --mirrors DIR             # all three parts
+    python benchmarks/scan_speed.py --mirrors DIR             # all four parts
     python benchmarks/scan_speed.py --mirrors DIR --skip-rss  # without the 1 GB stream
 
 1. **Per-tree throughput.** Every repository of ``data/accuracy/labels.csv`` found in DIR
@@ -24,6 +24,11 @@ Three parts, run from the repository root:
    from /proc, which starts afresh at exec; ``ru_maxrss`` would carry the parent's size across
    fork and exec). The same is done for a stream a tenth of the size: memory that stays flat
    while the stream grows tenfold shows that the scan streams instead of buffering.
+4. **MB/s per core and 2 worker processes.** The checked-out trees of part 1 are scanned
+   (``scan_path``) by a pool of 1, then of 2 worker processes, trees handed out one at a time,
+   biggest first. Each pool is started and warmed (imports, alias table) before it is timed;
+   the best of ``--repeat`` passes counts. MB/s per core is the rate divided by the processes;
+   the scaling is the 1-process time over the 2-process time (2.0 would be perfect).
 
 Nothing from the repositories runs; results are recorded in docs/benchmarks-scan.md.
 """
@@ -32,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import multiprocessing
 import os
 import platform
 import random
@@ -143,6 +149,34 @@ def format_totals(t: Totals) -> list[str]:
     if t.aborted:
         lines.append(f"pipreqs stopped on {len(t.aborted)} trees (fwcensus read them all):")
         lines.extend(f"  {repo}: {why}" for repo, why in t.aborted)
+    return lines
+
+
+@dataclass(frozen=True)
+class PoolRun:
+    """One timed pass of a pool of ``processes`` workers over the trees."""
+
+    processes: int
+    seconds: float
+    bytes: int
+    files: int
+
+
+def format_scaling(runs: list[PoolRun]) -> list[str]:
+    """Rate, rate per core, and the speed-up of each pool over the 1-process pool."""
+    base = next((r for r in runs if r.processes == 1), None)
+    lines = []
+    for run in runs:
+        total = rate(run.bytes / MB, run.seconds)
+        line = (
+            f"  {run.processes} process{'es' if run.processes > 1 else '  '}: "
+            f"{run.seconds:6.3f} s  {total:7.1f} MB/s  {total / run.processes:7.1f} MB/s per core"
+            f"  {rate(run.files, run.seconds):7.0f} files/s"
+        )
+        if base is not None and run is not base:
+            speedup = rate(base.seconds, run.seconds)
+            line += f"  scaling {speedup:.2f}x ({speedup / run.processes:.0%} of linear)"
+        lines.append(line)
     return lines
 
 
@@ -317,6 +351,41 @@ def measure_trees(
     return timings, tars
 
 
+def _scan_tree(path: str) -> int:
+    """Pool worker: scan one checked-out tree, return the files it read (results stay here)."""
+    return scan_path(path).files_scanned
+
+
+def _warm(_: int) -> int:
+    from scraper.detect import load_aliases
+
+    return len(load_aliases().order)
+
+
+def pool_scaling(directories: list[Path], repeat: int, sizes: list[int]) -> list[PoolRun]:
+    """Scan every tree with pools of 1 and 2 processes (see part 4 of the module docstring)."""
+    stats = [tree_stats(d) for d in directories]
+    order = sorted(range(len(directories)), key=lambda i: -stats[i].bytes)  # biggest first
+    paths = [str(directories[i]) for i in order]
+    total_bytes = sum(s.bytes for s in stats)
+    total_files = sum(s.files for s in stats)
+    runs = []
+    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
+    for processes in sizes:
+        with context.Pool(processes) as pool:
+            pool.map(_warm, range(processes * 4))
+            for path in paths[: processes * 2]:  # page cache and first-call costs
+                pool.apply(_scan_tree, (path,))
+
+            def one_pass(pool: Any = pool) -> None:
+                for _ in pool.imap_unordered(_scan_tree, paths, chunksize=1):
+                    pass
+
+            seconds = best_of(repeat, one_pass)
+        runs.append(PoolRun(processes, seconds, total_bytes, total_files))
+    return runs
+
+
 def cli_over_ten(tars: dict[str, bytes], work: Path) -> list[str]:
     """One ``fwcensus scan`` process over the ten biggest trees' tarballs."""
     chosen = sorted(tars, key=lambda r: -len(tars[r]))[:10]
@@ -483,6 +552,10 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(ast_compare_on_bad_files(work)))
         print("\n2. one CLI call over ten repositories")
         print("\n".join(cli_over_ten(tars, work)))
+        directories = sorted(p for p in (work / "trees").iterdir() if p.is_dir())
+        print(f"\n4. scan_path over the {len(directories)} trees with 1 and 2 worker processes "
+              f"(best of {args.repeat}; {os.cpu_count()} CPUs)")  # fmt: skip
+        print("\n".join(format_scaling(pool_scaling(directories, args.repeat, [1, 2]))))
     return 0
 
 

@@ -169,3 +169,23 @@ def test_totals_compare_only_trees_both_tools_read() -> None:
     assert "ratio (pipreqs time / fwcensus time): 20.0x" in text
     assert "pipreqs stopped on 1 trees" in text
     assert scan_speed.rate(10, 0) == float("inf")
+
+
+def test_scaling_lines_give_rate_per_core_and_speed_up() -> None:
+    runs = [
+        scan_speed.PoolRun(processes=1, seconds=2.0, bytes=1_000_000_000, files=10_000),
+        scan_speed.PoolRun(processes=2, seconds=1.25, bytes=1_000_000_000, files=10_000),
+    ]
+    one, two = scan_speed.format_scaling(runs)
+    assert "500.0 MB/s" in one and "500.0 MB/s per core" in one and "scaling" not in one
+    assert "800.0 MB/s" in two and "400.0 MB/s per core" in two
+    assert "scaling 1.60x (80% of linear)" in two
+
+
+def test_pool_scaling_scans_every_tree(tmp_path: Path) -> None:
+    for name, body in (("a", "import torch\n"), ("b", "import jax\n")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "train.py").write_text(body)
+    runs = scan_speed.pool_scaling([tmp_path / "a", tmp_path / "b"], repeat=1, sizes=[1, 2])
+    assert [r.processes for r in runs] == [1, 2]
+    assert all(r.files == 2 and r.bytes == 24 and r.seconds > 0 for r in runs)
