@@ -1,6 +1,8 @@
 """From per-file evidence to a verdict: primary framework, frameworks used, confidence, reasons.
 
-Pure: a list of :class:`Hit` in, a :class:`Verdict` out.
+Pure: a list of :class:`Hit` in, a :class:`Verdict` out (:func:`decide`). A scan feeds its
+hits in batches to :class:`Evidence` instead, which keeps per-framework summaries of bounded
+size (counts, scores, the files and names the reasons show) and gives the same verdict.
 
 The rule, meant to match what a careful person reading the repository would conclude:
 

@@ -15,13 +15,28 @@ Two extractors with the same output:
   but 7 files, each of which builds code inside a string literal. Lines longer than
   ``MAX_LINE`` characters (minified code) are only looked at up to that length, which keeps
   hostile one-line files linear.
+
+  It is built in three layers that give the same answer:
+
+  - a one-pass reader (``_lines``): one regular expression, run in C over the head of the
+    file (up to the line of its last ``import``), returns every plain statement line
+    (``import a.b as c, d``, ``from a import b``, ``from a import (b,`` over lines, comments
+    allowed) and every line that starts like Python 2; the tail is only searched for Python 2
+    statements. When the text holds an ``import`` the careful reader would read elsewhere
+    (``x = 1; import y``, ``try: import y``, a dynamic import, a continued line), it declines;
+  - a leaner version of the careful loop (``_quick``) for most of the declined files;
+  - the careful loop itself (:func:`extract_imports_careful`), the reference both are tested
+    against, on every input (``tests/detect/test_detect_fast_paths.py``).
 * :func:`extract_imports_ast` walks a real ``ast`` parse and is the reference the fast extractor
   is tested against. It raises ``SyntaxError`` / ``ValueError`` on files Python 3 rejects.
 
 :func:`extract_imports` decodes bytes (BOM, NUL bytes, invalid UTF-8, coding cookies) and runs
 one of them. A file is *unparseable* when it cannot be decoded cleanly, contains NUL bytes, or
 (fast mode) shows Python 2-only syntax — ``print x``, ``print >>f``, ``except E, e:`` —
-or (``thorough=True``) when ``ast.parse`` rejects it. Its imports are still returned.
+or (``thorough=True``) when ``ast.parse`` rejects it. Its imports are still returned. The
+Python 2 test (:func:`python2_syntax`) runs only when the one pass saw a line that could
+be Python 2, or declined the file. A scan passes ``roots`` (the alias table's top-level
+names): the imports of other modules may then be left out early.
 
 Relative imports (``from . import x``, ``from .models import y``) are dropped: they are always
 the repository's own code.
@@ -275,7 +290,7 @@ def _string_test_before(text: str, end: int) -> Callable[[int], bool] | None:
     close = text.find(delimiter, first + 3, end)
     if (
         close >= 0
-        and _NO_STRINGS.match(text, 0, first).end() == first
+        and (first == 0 or _NO_STRINGS.match(text, 0, first).end() == first)
         and text.find("\\", first + 3, close) < 0
         and text.find(_Q3, close + 3, end) < 0
         and text.find(_A3, close + 3, end) < 0
@@ -325,9 +340,9 @@ def extract_imports_fast(text: str) -> FileImports:
 
     Every occurrence of the word ``import`` is looked at in its line: a statement when only
     whitespace, a one-line compound header, a ``;`` or ``from module`` stands before it.
-    :func:`_quick` reads the usual files; the few it declines (a dynamic import, a line
-    continued from the previous one) go to :func:`extract_imports_careful`. Both give the
-    same answer on every text where the quick one answers (tests compare them).
+    ``_lines`` reads the usual files in one pass; ``_quick`` most of those it declines; the
+    rest (a dynamic import, a line continued from the previous one) go to
+    :func:`extract_imports_careful`. All give its answer (the tests compare them).
     """
     if "import" not in text:
         return FileImports()
@@ -355,7 +370,11 @@ def _lines(text: str, keep: Container[str] | None = None) -> tuple[FileImports |
     # for Python 2 statements, which is cheaper.
     last = text.rfind("import")
     head = text.find("\n", last)
-    if head >= 0 and text.count("(", last, head) > text.count(")", last, head):
+    if (
+        head >= 0
+        and text.find("(", last, head) >= 0
+        and text.count("(", last, head) > text.count(")", last, head)
+    ):
         # an import list in parentheses may go on: read on to the next ")"
         close = text.find(")", head)
         head = text.find("\n", close) if close >= 0 else -1
@@ -392,6 +411,8 @@ def _lines(text: str, keep: Container[str] | None = None) -> tuple[FileImports |
     ):
         return None, py2  # an import the careful reader would read outside these lines
     out = FileImports()
+    if keep is not None:  # before the string test: it then reads less, or nothing
+        found = [item for item in found if _may_keep(item[2], keep)]
     if not found:
         return out, py2
     in_string = _string_test_before(text, found[-1][0] + 1)
@@ -424,6 +445,14 @@ def _lines(text: str, keep: Container[str] | None = None) -> tuple[FileImports |
                     kept.append(words[0])
             imports.append((module, tuple(kept)))
     return out, py2
+
+
+def _may_keep(module: str, keep: Container[str]) -> bool:
+    """True when the module of ``from module import ...``, or one of the modules of the body
+    of ``import a.b as c, d``, has its top-level name in ``keep``."""
+    if "," in module or " " in module or "\t" in module:
+        return any(item.split()[0].partition(".")[0] in keep for item in module.split(","))
+    return module.partition(".")[0] in keep
 
 
 def _ignored_elsewhere(text: str, spans: list[tuple[int, int]]) -> bool:
@@ -647,7 +676,9 @@ def extract_imports(
             lines = text.replace("\r\n", "\n").replace("\r", "\n")
         found, py2 = _lines(lines, roots)
         if found is None:  # the careful way, and the Python 2 test on its own
-            found = _quick(lines) or _careful(lines)
+            found = _quick(lines)
+            if found is None:
+                found = _careful(lines)
             py2 = True
     if found is None:
         found = FileImports()
