@@ -12,8 +12,13 @@ Also measured, in the same session (absolute times are noisy here; the ratios ar
 
 * a naive baseline: ``requests.get`` on the URLs the 1-worker run fetched, one after the
   other;
-* a run with the default politeness (1 s per host, 0.25 s GitHub API, 0.5 s codeload) on a few
-  items, checking the gaps between requests as the server saw them;
+* the same worker counts and latencies under the default per-host limits (1 s per site,
+  0.25 s GitHub API, 0.5 s codeload; ``--limited-papers``), against the ideal those limits
+  allow: per stage, the network ideal or the busiest host's intervals, whichever is longer
+  (stages run one after the other), and the sites' bound (the busiest host over the whole run,
+  as if stages on different hosts overlapped);
+* a run with the default politeness on a few items, checking the gaps between requests as the
+  server saw them;
 * a re-run of an unchanged venue-year with the HTTP cache on (conditional requests, 304s).
 
 The web runs in a forked child process by default, so the server does not compete with the
@@ -319,13 +324,38 @@ class Stage:
     items: int
     requests: int  # requests the client made while the stage ran
     seconds: float
+    by_host: Mapping[str, int] = field(default_factory=dict)  # the requests, per real host
 
-    def ideal(self, workers: int, latency: float) -> float:
+    def ideal(self, workers: int, latency: float, limits: HostLimits | None = None) -> float:
         """Seconds if every request took ``latency`` and nothing else took time: the stage's
-        items in rounds of ``workers``, each item's requests one after the other."""
+        items in rounds of ``workers``, each item's requests one after the other; with
+        ``limits``, at least the time the per-host intervals need for the stage's requests
+        (:meth:`HostLimits.seconds`)."""
         if not self.items:
             return 0.0
-        return math.ceil(self.items / workers) * (self.requests / self.items) * latency
+        network = math.ceil(self.items / workers) * (self.requests / self.items) * latency
+        if limits is None:
+            return network
+        return max(network, limits.seconds(self.by_host, latency))
+
+
+@dataclass(frozen=True)
+class HostLimits:
+    """Per-host politeness: at most one request per ``interval`` seconds to each host."""
+
+    intervals: Mapping[str, float]
+    default: float
+
+    def interval(self, host: str) -> float:
+        return self.intervals.get(host, self.default)
+
+    def seconds(self, by_host: Mapping[str, int], latency: float) -> float:
+        """The least time ``by_host`` requests can take under these limits: the busiest
+        host's requests one interval apart, the last one answered after ``latency``."""
+        return max(
+            ((n - 1) * self.interval(host) + latency for host, n in by_host.items() if n > 0),
+            default=0.0,
+        )
 
 
 class StageClock:
@@ -338,8 +368,8 @@ class StageClock:
     def __call__(self, items: Iterable[Any], desc: str, total: int) -> Iterable[Any]:
         return self._timed(items, desc)
 
-    def _requests(self) -> int:
-        return sum(self.client.requests_by_host.values())
+    def _requests(self) -> dict[str, int]:
+        return dict(self.client.requests_by_host)
 
     def _timed(self, items: Iterable[Any], desc: str) -> Iterator[Any]:
         start, before, count = time.perf_counter(), self._requests(), 0
@@ -349,7 +379,9 @@ class StageClock:
                 yield item
         finally:
             seconds = time.perf_counter() - start
-            self.stages.append(Stage(desc, count, self._requests() - before, seconds))
+            after = self._requests()
+            by_host = {h: n - before.get(h, 0) for h, n in after.items() if n > before.get(h, 0)}
+            self.stages.append(Stage(desc, count, sum(by_host.values()), seconds, by_host))
 
 
 class PoolDiscards(logging.Handler):
@@ -392,6 +424,7 @@ class CrawlRun:
     cache_hits: dict[str, int] = field(default_factory=dict)
     pool_discards: int = 0
     status: str = "ok"
+    limits: HostLimits | None = None  # the per-host intervals of the run (None: all 0)
 
     @property
     def papers_per_s(self) -> float:
@@ -423,11 +456,42 @@ class CrawlRun:
         return next((s for s in self.stages if s.name.endswith(suffix)), None)
 
     @property
+    def outside_by_host(self) -> dict[str, int]:
+        """Per host, the requests made outside the stages' loops."""
+        out = dict(self.requests)
+        for stage in self.stages:
+            for host, n in stage.by_host.items():
+                out[host] = out.get(host, 0) - n
+        return {host: n for host, n in out.items() if n > 0}
+
+    @property
+    def outside_ideal(self) -> float:
+        """The requests outside the stages one after the other (at least what the per-host
+        intervals need for them)."""
+        network = self.outside_requests * self.latency
+        if self.limits is None:
+            return network
+        return max(network, self.limits.seconds(self.outside_by_host, self.latency))
+
+    @property
     def ideal_seconds(self) -> float:
-        """The requests outside the stages one after the other, then every stage at its ideal
-        (see Stage.ideal)."""
-        stages = sum(s.ideal(self.workers, self.latency) for s in self.stages)
-        return self.outside_requests * self.latency + stages
+        """The requests outside the stages, then every stage at its ideal (see Stage.ideal):
+        the pipeline's stages run one after the other. Never below :attr:`site_seconds` (a
+        host's intervals also separate its last request of one stage from its first of the
+        next)."""
+        stages = sum(s.ideal(self.workers, self.latency, self.limits) for s in self.stages)
+        return max(self.outside_ideal + stages, self.site_seconds)
+
+    @property
+    def site_seconds(self) -> float:
+        """The least time the sites allow for all of the run's requests, whatever their
+        order: the busiest host's requests one interval apart (per-host limits), and never
+        faster than ``workers`` requests per latency. Lower than :attr:`ideal_seconds` when the
+        per-host limits would let stages on different hosts overlap."""
+        network = sum(self.requests.values()) * self.latency / self.workers
+        if self.limits is None:
+            return network
+        return max(network, self.limits.seconds(self.requests, self.latency))
 
     @property
     def efficiency(self) -> float:
@@ -508,7 +572,15 @@ def run_crawl(
         cache_hits=hits,
         pool_discards=discards.count,
         status=report.status,
+        limits=host_limits(settings),
     )
+
+
+def host_limits(settings: Settings) -> HostLimits | None:
+    """The run's per-host intervals, or None when every interval is 0."""
+    if not settings.default_interval and not any(settings.host_intervals.values()):
+        return None
+    return HostLimits(dict(settings.host_intervals), settings.default_interval)
 
 
 def naive_fetch(urls: Sequence[str], timeout: float = 60.0) -> float:
@@ -570,6 +642,7 @@ class Plan:
     max_papers: int
     polite_papers: int
     cache_papers: int
+    limited_papers: int = 0  # papers per run under the default per-host limits (0: no such runs)
 
     def papers_for(self, workers: int) -> int:
         """Every run gets about ``per_worker`` rounds of work per worker (bounded)."""
@@ -585,6 +658,8 @@ class Plan:
             out["polite"] = (year, self.polite_papers)
         if self.cache_papers:
             out["cache"] = (year + 1, self.cache_papers)
+        if self.limited_papers:
+            out["limited"] = (year + 3, self.limited_papers)
         return out
 
 
@@ -654,12 +729,49 @@ def crawl_table(runs: Sequence[CrawlRun], baselines: Mapping[float, float]) -> s
     return _table(headers, rows)
 
 
+def limited_table(runs: Sequence[CrawlRun]) -> str:
+    """Runs under per-host limits: throughput against the stage-by-stage ideal and against
+    the sites' bound (every host busy for the whole run)."""
+    rows = [
+        [
+            f"{r.latency * 1000:.0f}",
+            str(r.workers),
+            str(r.papers),
+            str(r.repos),
+            f"{r.seconds:.2f}",
+            f"{r.papers_per_s:.2f}",
+            f"{r.repos_per_s:.2f}",
+            f"{r.ideal_seconds:.2f}",
+            f"{r.efficiency:.0%}",
+            f"{r.site_seconds:.2f}",
+            f"{r.site_seconds / r.seconds:.0%}" if r.seconds else "-",
+            " ".join(f"{host}:{n}" for host, n in sorted(r.requests.items())),
+        ]
+        for r in runs
+    ]
+    headers = [
+        "lat ms",
+        "workers",
+        "papers",
+        "repos",
+        "s",
+        "papers/s",
+        "repos/s",
+        "ideal s",
+        "ideal/s",
+        "sites s",
+        "sites/s",
+        "requests by host",
+    ]
+    return _table(headers, rows)
+
+
 def stage_table(runs: Sequence[CrawlRun]) -> str:
     """Per run and stage: items, requests per item, seconds, the ideal and the ratio."""
     rows = []
     for r in runs:
         for s in r.stages:
-            ideal = s.ideal(r.workers, r.latency)
+            ideal = s.ideal(r.workers, r.latency, r.limits)
             rows.append(
                 [
                     f"{r.latency * 1000:.0f}",
@@ -686,10 +798,8 @@ def stage_table(runs: Sequence[CrawlRun]) -> str:
                 f"{r.outside_stages:.2f}",
                 "",
                 "",
-                f"{r.outside_requests * r.latency:.2f}",
-                f"{r.outside_requests * r.latency / r.outside_stages:.0%}"
-                if r.outside_stages > 0
-                else "-",
+                f"{r.outside_ideal:.2f}",
+                f"{r.outside_ideal / r.outside_stages:.0%}" if r.outside_stages > 0 else "-",
             ]
         )
     headers = [
@@ -782,6 +892,27 @@ def run_benchmark(
                         f"{seconds:.2f}s = {run.papers / seconds:.2f} papers/s"
                     )
 
+        limited: list[CrawlRun] = []
+        if plan.limited_papers:
+            year, _count = listings["limited"]
+            for latency in plan.latencies:
+                web.set_latency(latency)
+                for workers in sorted(plan.workers):
+                    if time.monotonic() - started > budget:
+                        skipped.append(f"per-host limits, latency {latency}, workers {workers}")
+                        continue
+                    settings = fresh(
+                        default_interval=1.0, host_intervals=dict(DEFAULT_HOST_INTERVALS)
+                    )
+                    run = run_crawl(settings, year, workers, latency, label="limited")
+                    limited.append(run)
+                    print(
+                        f"  default per-host limits, latency {latency * 1000:.0f} ms, workers "
+                        f"{workers:>3}: {run.papers} papers in {run.seconds:.2f}s "
+                        f"({run.efficiency:.0%} of what the limits allow)",
+                        flush=True,
+                    )
+
         polite_gaps: list[Gap] = []
         polite: CrawlRun | None = None
         if plan.polite_papers:
@@ -808,10 +939,23 @@ def run_benchmark(
     print()
     print("Per stage (ideal items/s = workers / (latency x requests per item)):")
     print(stage_table(runs))
+    if limited:
+        print()
+        print(
+            "Under the default per-host limits (1 s per site, GitHub API 0.25 s, codeload "
+            "0.5 s); ideal = stages one after the other, each at its network ideal or the\n"
+            "time its busiest host's interval needs, whichever is longer; sites = the busiest "
+            "host's requests over the whole run, stages overlapping:"
+        )
+        print(limited_table(limited))
+        print()
+        print("Per stage, under the default per-host limits:")
+        print(stage_table(limited))
     checks: list[tuple[str, bool]] = []
     expected = {(r.workers, r.latency): plan.papers_for(r.workers) for r in runs}
     complete = all(r.papers == r.repos == expected[(r.workers, r.latency)] for r in runs)
-    complete = complete and all(r.status == "ok" for r in runs)
+    complete = complete and all(r.papers == r.repos == plan.limited_papers for r in limited)
+    complete = complete and all(r.status == "ok" for r in [*runs, *limited])
     checks.append(("every run ok, every PDF read, every repository scanned", complete))
     per_paper = max((r.requests_per_paper for r in runs), default=0.0)
     checks.append(
@@ -899,6 +1043,15 @@ def run_benchmark(
         ideal = ", ".join(f"w{r.workers} {r.efficiency:.0%}" for r in chosen)
         print(f"  latency {latency * 1000:.0f} ms: papers/s vs naive loop: {speed}")
         print(f"  latency {latency * 1000:.0f} ms: run time ideal/measured: {ideal}")
+    for latency in plan.latencies:
+        chosen = [r for r in limited if r.latency == latency]
+        if chosen:
+            staged = ", ".join(f"w{r.workers} {r.efficiency:.0%}" for r in chosen)
+            sites = ", ".join(f"w{r.workers} {r.site_seconds / r.seconds:.0%}" for r in chosen)
+            print(
+                f"  latency {latency * 1000:.0f} ms, default per-host limits: run time "
+                f"ideal/measured: {staged}; sites' bound/measured: {sites}"
+            )
     if runs:
         cpu = sorted(r.cpu_ms_per_paper for r in runs)[len(runs) // 2]
         print(
@@ -948,6 +1101,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-papers", type=int, default=640)
     parser.add_argument("--polite-papers", type=int, default=4, help="0 skips the run")
     parser.add_argument("--cache-papers", type=int, default=10, help="0 skips the re-runs")
+    parser.add_argument(
+        "--limited-papers",
+        type=int,
+        default=10,
+        help="papers per run under the default per-host limits, at every latency and worker "
+        "count (0 skips these runs)",
+    )
     parser.add_argument("--server", choices=("process", "thread"), default="process")
     parser.add_argument("--pool-size", type=int, default=0, help="experiment: connections/host")
     parser.add_argument(
@@ -976,6 +1136,7 @@ def main(argv: list[str] | None = None) -> int:
         args.max_papers,
         args.polite_papers,
         args.cache_papers,
+        args.limited_papers,
     )
     work = args.keep or Path(tempfile.mkdtemp(prefix="fwcensus-crawl-"))
     work.mkdir(parents=True, exist_ok=True)

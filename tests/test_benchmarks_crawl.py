@@ -106,6 +106,45 @@ def test_per_host_intervals_hold_in_a_real_run(tmp_path):
         assert gap.min_gap >= 0.5 * gap.interval, gap
         assert gap.mean_gap >= 0.9 * gap.interval, gap
     assert run.seconds >= 3 * 0.3 - 0.05  # four requests to one host need three intervals
+    # the ideal knows the limits: at least the proceedings site's three intervals, and never
+    # (beyond thread jitter) more than the measured time
+    assert run.limits == crawl.HostLimits(intervals, 0.3)
+    assert run.site_seconds >= 3 * 0.3 and run.ideal_seconds >= run.site_seconds
+    assert 0 < run.efficiency <= 1.05
+    assert sum(sum(s.by_host.values()) for s in run.stages) + run.outside_requests == sum(
+        run.requests.values()
+    )
+    # outside the stages: robots.txt and the listing; the frameworks' own star counts
+    assert run.outside_by_host["openaccess.thecvf.com"] == 2
+    assert set(run.outside_by_host) == {"openaccess.thecvf.com", "api.github.com"}
+
+
+def test_the_ideal_under_per_host_limits_is_the_busiest_hosts_intervals():
+    limits = crawl.HostLimits({"api.github.com": 0.25}, 1.0)
+    assert limits.seconds({}, 0.05) == 0.0
+    assert limits.seconds({"api.github.com": 9, "cvf": 1}, 0.05) == 2.05  # 8 gaps of 0.25
+    assert limits.seconds({"api.github.com": 9, "cvf": 3}, 0.05) == 2.05
+    assert limits.seconds({"api.github.com": 1, "cvf": 4}, 0.05) == 3.05  # 3 gaps of 1 s
+    stage = crawl.Stage("repositories", 8, 16, 3.0, {"api.github.com": 8, "codeload": 8})
+    assert stage.ideal(4, 0.2) == 2 * 2 * 0.2  # no limits: 2 rounds of 2 requests
+    assert stage.ideal(4, 0.2, limits) == 7 * 1.0 + 0.2  # codeload's default interval rules
+    assert stage.ideal(1, 0.5, crawl.HostLimits({}, 0.1)) == 8 * 2 * 0.5  # the network rules
+    run = crawl.CrawlRun(
+        "x",
+        4,
+        0.2,
+        8,
+        8,
+        10.0,
+        1.0,
+        {"api.github.com": 8, "codeload": 8, "cvf": 2},
+        stages=(stage,),
+        limits=limits,
+    )
+    assert run.outside_by_host == {"cvf": 2} and run.outside_ideal == 1.2
+    assert run.ideal_seconds == 1.2 + 7.2
+    assert run.site_seconds == 7.2  # codeload's 8 requests; cvf's could overlap them
+    assert crawl.CrawlRun("y", 4, 0.2, 8, 8, 10.0, 1.0, {"a": 18}).site_seconds == 18 * 0.2 / 4
 
 
 def test_an_unchanged_rerun_with_the_cache_costs_one_304_then_nothing(tmp_path):
@@ -142,6 +181,7 @@ def test_crawl_main_prints_the_tables_and_the_ratios(capsys):
             "--max-papers=4",
             "--polite-papers=0",
             "--cache-papers=2",
+            "--limited-papers=0",
             "--server=thread",
         ]
     )
