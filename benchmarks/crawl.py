@@ -688,21 +688,31 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join([line, "  ".join("-" * w for w in widths), *body])
 
 
+# the columns every run table starts with
+RUN_HEADERS = ("lat ms", "workers", "papers", "repos", "s", "papers/s", "repos/s")
+
+
+def _run_cells(r: CrawlRun, rate: str = ".1f") -> list[str]:
+    return [
+        f"{r.latency * 1000:.0f}",
+        str(r.workers),
+        str(r.papers),
+        str(r.repos),
+        f"{r.seconds:.2f}",
+        f"{r.papers_per_s:{rate}}",
+        f"{r.repos_per_s:{rate}}",
+        f"{r.ideal_seconds:.2f}",
+        f"{r.efficiency:.0%}",
+    ]
+
+
 def crawl_table(runs: Sequence[CrawlRun], baselines: Mapping[float, float]) -> str:
     rows = []
     for r in runs:
         base = baselines.get(r.latency)
         rows.append(
             [
-                f"{r.latency * 1000:.0f}",
-                str(r.workers),
-                str(r.papers),
-                str(r.repos),
-                f"{r.seconds:.2f}",
-                f"{r.papers_per_s:.1f}",
-                f"{r.repos_per_s:.1f}",
-                f"{r.ideal_seconds:.2f}",
-                f"{r.efficiency:.0%}",
+                *_run_cells(r),
                 f"{r.requests_per_paper:.3f}",
                 f"{r.requests_per_repo:.2f}",
                 f"{r.cpu_ms_per_paper:.1f}",
@@ -711,13 +721,7 @@ def crawl_table(runs: Sequence[CrawlRun], baselines: Mapping[float, float]) -> s
             ]
         )
     headers = [
-        "lat ms",
-        "workers",
-        "papers",
-        "repos",
-        "s",
-        "papers/s",
-        "repos/s",
+        *RUN_HEADERS,
         "ideal s",
         "ideal/s",
         "req/paper",
@@ -734,35 +738,14 @@ def limited_table(runs: Sequence[CrawlRun]) -> str:
     the sites' bound (every host busy for the whole run)."""
     rows = [
         [
-            f"{r.latency * 1000:.0f}",
-            str(r.workers),
-            str(r.papers),
-            str(r.repos),
-            f"{r.seconds:.2f}",
-            f"{r.papers_per_s:.2f}",
-            f"{r.repos_per_s:.2f}",
-            f"{r.ideal_seconds:.2f}",
-            f"{r.efficiency:.0%}",
+            *_run_cells(r, rate=".2f"),
             f"{r.site_seconds:.2f}",
             f"{r.site_seconds / r.seconds:.0%}" if r.seconds else "-",
             " ".join(f"{host}:{n}" for host, n in sorted(r.requests.items())),
         ]
         for r in runs
     ]
-    headers = [
-        "lat ms",
-        "workers",
-        "papers",
-        "repos",
-        "s",
-        "papers/s",
-        "repos/s",
-        "ideal s",
-        "ideal/s",
-        "sites s",
-        "sites/s",
-        "requests by host",
-    ]
+    headers = [*RUN_HEADERS, "ideal s", "ideal/s", "sites s", "sites/s", "requests by host"]
     return _table(headers, rows)
 
 

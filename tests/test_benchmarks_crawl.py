@@ -117,6 +117,9 @@ def test_per_host_intervals_hold_in_a_real_run(tmp_path):
     # outside the stages: robots.txt and the listing; the frameworks' own star counts
     assert run.outside_by_host["openaccess.thecvf.com"] == 2
     assert set(run.outside_by_host) == {"openaccess.thecvf.com", "api.github.com"}
+    table = crawl.limited_table([run]).splitlines()
+    assert "sites/s" in table[0] and "requests by host" in table[0]
+    assert "openaccess.thecvf.com:4" in table[2] and f"{run.site_seconds:.2f}" in table[2]
 
 
 def test_the_ideal_under_per_host_limits_is_the_busiest_hosts_intervals():
