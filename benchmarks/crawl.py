@@ -839,7 +839,7 @@ def run_benchmark(
     build = functools.partial(world_resources, list(listings.values()))
     with LocalWeb(build, mode, nodelay=not nagle) as web:
         print(f"world built and served in {time.perf_counter() - built:.1f}s at {web.base_url}")
-        # the first run in a process pays the imports (bs4, pypdf, every source module)
+        # the first run in a process pays the imports (bs4, pypdfium2, every source module)
         run_crawl(fresh(), *listings["warmup"][:1], workers=2, latency=0.0, label="warmup")
         web.arrivals()
         for latency in plan.latencies:

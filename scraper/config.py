@@ -98,8 +98,8 @@ class Settings:
     max_file_bytes: int = 1_000_000
     max_scan_bytes: int = 300_000_000
     pdf_max_pages: int = 40
-    # processes that read PDFs (pypdf is pure Python): 0 = one per core from 4 cores up,
-    # 1 = in the fetching threads
+    # processes that read PDFs (PDFium reads one PDF at a time per process): 0 = one per core
+    # from 4 cores up, 1 = in the fetching threads
     pdf_processes: int = 0
     # aggregators consulted for extra code links (scraper/sources: paperlists, pwc, arxiv)
     aggregators: tuple[str, ...] = ("paperlists", "pwc", "arxiv")

@@ -1,10 +1,12 @@
 """Reading papers' PDFs for code links and framework mentions, on every core.
 
-pypdf is pure Python: in the fetching threads its text extraction holds the GIL, so a run
-with many workers waits on one core while the network sits idle. :class:`PdfReaders` hands
-the downloaded bytes to a small pool of worker processes instead (the fetching thread waits
-on the result with the GIL released). Small batches are read in the calling thread: a pool
-costs about half a second to start.
+PDFium (:mod:`scraper.pdf`) releases the GIL while it parses, so the fetching threads keep
+working while one of them reads a PDF; but PDFium is not thread-safe, and a process-wide lock
+lets only one thread at a time read a PDF. On a machine with cores to spare, :class:`PdfReaders`
+hands the downloaded bytes to a small pool of worker processes instead, each with its own
+PDFium, so several PDFs are read at once (the fetching thread waits on the result with the GIL
+released). Small batches are read in the calling thread: a pool costs about half a second to
+start.
 
 Only bytes go to the workers and only text-derived results come back; the workers are
 started with ``spawn`` (never ``fork``: the parent holds DuckDB's and the HTTP client's
@@ -52,9 +54,11 @@ def read_pdf(paper_id: str, data: bytes, max_pages: int | None) -> PdfResult:
 
 def default_processes() -> int:
     """Worker processes when the setting is 0 (auto): the usable cores, at most 8, from four
-    cores up. Below that, 1 (no pool): on two cores the crawl's own threads (HTTP, scanning,
-    the database) already need the second core, and a pool measured slower there
-    (docs/benchmarks-crawl.md)."""
+    cores up, so that several PDFs are read at once (within one process, PDFium's lock reads
+    them one at a time). Below that, 1 (no pool): PDFium releases the GIL, so a thread reading
+    a PDF no longer stalls the others, and on two cores the crawl's own threads (HTTP,
+    scanning, the database) already need the second core; a pool measured slower there
+    (docs/benchmarks-crawl.md, measured with pypdf)."""
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux

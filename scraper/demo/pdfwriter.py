@@ -1,9 +1,9 @@
 """A tiny dependency-free PDF 1.4 writer for the offline demo and the tests.
 
 It writes text only: Helvetica, one line per entry, top to bottom, and optional footnote lines
-in a smaller font at the bottom of a page. pypdf (and any PDF viewer) can read the result, so
-tests can build papers with code links, URLs broken across lines, footnotes and a references
-section without committing binary files.
+in a smaller font at the bottom of a page. PDFium (``scraper.pdf``), pypdf and any PDF viewer
+can read the result, so tests can build papers with code links, URLs broken across lines,
+footnotes and a references section without committing binary files.
 """
 
 from __future__ import annotations
