@@ -466,12 +466,14 @@ class CrawlRun:
 
     @property
     def outside_ideal(self) -> float:
-        """The requests outside the stages one after the other (at least what the per-host
-        intervals need for them)."""
-        network = self.outside_requests * self.latency
-        if self.limits is None:
-            return network
-        return max(network, self.limits.seconds(self.outside_by_host, self.latency))
+        """The requests outside the stages, one after the other: each takes the latency, and
+        the next request to the same host waits for the rest of its interval (the pipeline
+        makes them host by host: robots.txt and the listing, later the star counts)."""
+        limits = self.limits or HostLimits({}, 0.0)
+        return sum(
+            (n - 1) * max(limits.interval(host), self.latency) + self.latency
+            for host, n in self.outside_by_host.items()
+        )
 
     @property
     def ideal_seconds(self) -> float:

@@ -141,9 +141,12 @@ def page_code_links(papers: Iterable[Paper], source: str) -> list[CodeLink]:
 class Batch(Generic[T]):
     """Collects per-item results and writes them in one transaction every ``size`` items or
     ``seconds``, when the network stalls (:meth:`idle`) and on exit. The database is released
-    at most every ``seconds`` (a reconnect costs tens of milliseconds), and whenever the run
-    only waits on the network, so readers in other processes get a turn. A crash loses at most
-    the unwritten batch; the next run fetches those items again."""
+    at most every ``seconds`` (closing costs a checkpoint and reconnecting tens of
+    milliseconds), and whenever the run only waits on the network, so readers in other
+    processes get a turn. Not on exit: the next stage reads the database at once, so a reader
+    would hardly ever get in, and each stage would pay a reconnect (~50 ms; a third of a small
+    run's time outside its stages). A crash loses at most the unwritten batch; the next run
+    fetches those items again."""
 
     size = 50
     seconds = RELEASE_SECONDS
@@ -176,7 +179,7 @@ class Batch(Generic[T]):
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.flush(release=True)
+        self.flush()
 
 
 class Pipeline:

@@ -224,4 +224,10 @@ def test_a_batch_writes_every_fifty_but_releases_the_database_on_time_or_when_id
         batch.add(1)
         batch.flush()
         assert store.releases == 2
-    assert store.releases == 3  # and always on exit
+        batch.add(2)
+    # on exit: what is pending is written; released only when due (the next stage reads on)
+    assert written[-1] == [2] and store.releases == 2
+    with jobs.Batch(written.append, store) as batch:
+        batch.add(3)
+        batch.released -= jobs.Batch.seconds
+    assert written[-1] == [3] and store.releases == 3
