@@ -214,6 +214,104 @@ class _EndProbe(tarfile.TarInfo):
         return super().frombuf(buf, encoding, errors)
 
 
+class _LeanStream(tarfile._Stream):
+    """tarfile's stream reader (``mode="r|*"``: plain, gzip, bzip2 or xz, detected the same
+    way, read with the same decompressors and errors), with a cheaper buffer.
+
+    tarfile's own keeps what a read leaves over as a new bytes object, copied at every read:
+    a 512-byte header read out of a block of decompressed data copies the rest of the block,
+    and walking past a member reads it one 10 kB record at a time. Here the leftover stays
+    where it is (an offset into it moves), and a skip drops whole chunks unread. A plain tar
+    stream is asked for no more than the walk needs: what a read lacks (at least one 10 kB
+    record, as tarfile asks), or what a skip passes over (in steps of up to ``RAW_CHUNK``).
+    Reading further ahead would wait for data not needed yet (a pipe or a download fed as
+    it is scanned would then stall in turns). Compressed streams keep tarfile's record-sized
+    reads, so one decompression step stays as small as before (a gzip bomb cannot inflate
+    more at once). Only forward seeks, as before.
+    """
+
+    RAW_CHUNK = 1 << 18
+    _out = b""  # the bytes not handed out yet: _out[_at:] (decompressed, or plain tar)
+    _at = 0
+
+    def _chunk(self, want: int) -> bytes:
+        """The next piece of the tar data, b"" at its end (as tarfile's _read reads it): of
+        a plain stream at most ``want`` bytes (but see _StreamProxy: its first read returns
+        the block it looked at), of a compressed one what a record decompresses to."""
+        while True:
+            if self.buf:  # raw bytes left by the gzip header parsing
+                raw = self.buf
+                self.buf = b""
+            else:
+                raw = self.fileobj.read(want if self.comptype == "tar" else self.bufsize)
+                if not raw:
+                    return b""
+            if self.comptype == "tar":
+                return raw
+            try:
+                out = self.cmp.decompress(raw)
+            except self.exception as exc:
+                raise tarfile.ReadError("invalid compressed data") from exc
+            if out:
+                return out
+
+    def _read(self, size: int) -> bytes:
+        out, at = self._out, self._at
+        end = at + size
+        if end <= len(out):
+            self._at = end
+            return out[at:end]
+        parts = [out[at:]]
+        have = len(out) - at
+        while have < size:
+            chunk = self._chunk(max(size - have, self.bufsize))
+            if not chunk:
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        data = b"".join(parts)
+        self._out = data
+        self._at = min(size, len(data))
+        return data[:size]
+
+    def seek(self, pos: int = 0) -> int:
+        if pos < self.pos:
+            raise tarfile.StreamError("seeking backwards is not allowed")
+        skip = pos - self.pos
+        left = len(self._out) - self._at
+        if skip <= left:
+            self._at += skip
+            self.pos = pos
+            return pos
+        self.pos += left
+        skip -= left
+        self._out, self._at = b"", 0
+        while skip > 0:
+            chunk = self._chunk(min(skip, self.RAW_CHUNK))
+            if not chunk:
+                break
+            if len(chunk) > skip:
+                self._out, self._at = chunk, skip
+                self.pos += skip
+                break
+            self.pos += len(chunk)
+            skip -= len(chunk)
+        return self.pos
+
+
+def _open_stream(reader: _GuardedReader, probe: type[tarfile.TarInfo]) -> tarfile.TarFile:
+    """``tarfile.open(fileobj=reader, mode="r|*", tarinfo=probe)``, as tarfile builds it, on
+    a :class:`_LeanStream`."""
+    stream = _LeanStream(None, "r", "*", reader, tarfile.RECORDSIZE)
+    try:
+        tar = tarfile.TarFile(None, "r", stream, tarinfo=probe)  # type: ignore[arg-type]
+    except BaseException:
+        stream.close()
+        raise
+    tar._extfileobj = False  # closing the archive closes the stream, as tarfile.open's does
+    return tar
+
+
 def _commit_from_pax(headers: dict[str, str]) -> str | None:
     value = headers.get("comment", "").strip()
     if 7 <= len(value) <= 64 and all(c in "0123456789abcdef" for c in value.lower()):
@@ -234,7 +332,7 @@ def iter_tar(
     reader = _GuardedReader(fileobj)
     probe: type[_EndProbe] = type("_WalkProbe", (_EndProbe,), {})
     try:
-        tar = tarfile.open(fileobj=reader, mode="r|*", tarinfo=probe)  # noqa: SIM115
+        tar = _open_stream(reader, probe)
     except MALFORMED as exc:
         stats.stop(_broken_reason(exc, reader, opening=True), cap=False)
         return

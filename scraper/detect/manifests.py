@@ -105,6 +105,14 @@ def requirement_name(spec: str) -> str | None:
     return match.group(0) if match else None
 
 
+# Patterns of the line readers, compiled once (a module-level re call looks its pattern up in
+# re's cache at every call: once per line here).
+_COMMENT = re.compile(r"(?:^|\s)#")  # where a comment starts (requirements, conda files)
+_PIP3_X = re.compile(r"pip3\.\d+")
+_CONTINUATION = re.compile(r"\\[ \t]*\r?\n")  # a Dockerfile line continued
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')  # the strings of RUN ["pip", "install", ...]
+
+
 # -- requirements.txt -------------------------------------------------------------------------
 
 
@@ -113,7 +121,7 @@ def parse_requirements(text: str) -> Manifest:
     ``-e <url>#egg=name`` gives ``name``."""
     out = Manifest()
     for raw in text.replace("\\\n", " ").splitlines():
-        line = re.split(r"(?:^|\s)#", raw, maxsplit=1)[0].strip()
+        line = _COMMENT.split(raw, maxsplit=1)[0].strip()
         if not line:
             continue
         if line.startswith("-"):
@@ -170,7 +178,7 @@ def parse_install_command(command: str) -> list[str]:
         words = [w.strip("'\"") for w in words]
         for i, word in enumerate(words):
             base = word.rsplit("/", 1)[-1]
-            if re.fullmatch(r"pip3\.\d+", base):
+            if _PIP3_X.fullmatch(base):
                 base = "pip"
             verbs = [w for w in words[i + 1 : i + 4] if w in _INSTALLERS.get(base, ())]
             if verbs:
@@ -408,7 +416,7 @@ def parse_conda_env(text: str) -> Manifest:
     section = None
     pip_indent: int | None = None
     for raw in text.splitlines():
-        line = re.split(r"(?:^|\s)#", raw, maxsplit=1)[0].rstrip()
+        line = _COMMENT.split(raw, maxsplit=1)[0].rstrip()
         if not line.strip():
             continue
         if not line[0].isspace() and not line.startswith("-"):
@@ -448,7 +456,7 @@ def parse_dockerfile(text: str) -> Manifest:
     """Base images (``FROM``, with ``ARG`` defaults substituted; build stages referring to an
     earlier stage are not images) and packages installed by ``RUN`` commands."""
     out = Manifest()
-    logical = re.sub(r"\\[ \t]*\r?\n", " ", text)
+    logical = _CONTINUATION.sub(" ", text)
     args: dict[str, str] = {}
     stages: set[str] = set()
     for raw in logical.splitlines():
@@ -472,7 +480,7 @@ def parse_dockerfile(text: str) -> Manifest:
                 out.images.append(image)
         elif instruction == "RUN":
             if rest.startswith("["):  # exec form: RUN ["pip", "install", "torch"]
-                rest = " ".join(re.findall(r'"((?:[^"\\]|\\.)*)"', rest))
+                rest = " ".join(_QUOTED.findall(rest))
             out.packages += parse_install_command(rest)
     return out
 

@@ -141,13 +141,18 @@ def file_kind(path: str) -> str | None:
 
 def _file_kind(path: str) -> str | None:
     slash = path.rfind("/")
-    base = path[slash + 1 :]
-    low = base.lower()
-    dot = low.rfind(".")
-    suffix = low[dot:] if dot >= 0 else ""
+    dot = path.rfind(".")
+    # (the suffix of the file name; no mapping of str.lower makes or removes a ".")
+    suffix = path[dot:].lower() if dot > slash else ""
     kind = _BY_SUFFIX.get(suffix)
     if kind is not None:
-        return "setup_py" if low == "setup.py" else kind
+        if kind == "python" and path[slash + 1 :].lower() == "setup.py":
+            return "setup_py"
+        return kind
+    if suffix not in _OTHER_SUFFIXES and path[slash + 1 : slash + 11].lower() != "dockerfile":
+        return None  # most files (images, C++, data): none of the tests below can pass
+    base = path[slash + 1 :]
+    low = base.lower()
     if suffix in (".txt", ".in", ".pip") and (
         _REQUIREMENTS.fullmatch(low)
         or (slash >= 0 and path[path.rfind("/", 0, slash) + 1 : slash].lower() == "requirements")
@@ -167,6 +172,11 @@ def _file_kind(path: str) -> str | None:
 
 
 _BY_SUFFIX = {".py": "python", ".ipynb": "notebook", ".lua": "lua", ".prototxt": "prototxt"}
+# The suffixes of the other kinds (requirements, conda, setup.cfg, pyproject.toml, Pipfile and
+# "name.dockerfile"); a Dockerfile ("Dockerfile.gpu", "dockerfile-cuda") may have any suffix.
+_OTHER_SUFFIXES = frozenset(
+    {".txt", ".in", ".pip", ".yml", ".yaml", ".cfg", ".toml", "", ".dockerfile"}
+)
 # The last path wants() accepted, with its kind: the scan asks file_kind() about that very
 # string next. One tuple, replaced whole, so a reader never sees half of an update.
 _LAST_WANTED: tuple[str | None, str | None] = (None, None)
@@ -218,7 +228,7 @@ def role_weight(path: str) -> float:
 
 
 def language_of(path: str) -> str | None:
-    low = path.rsplit("/", 1)[-1].lower()
+    low = path[path.rfind("/") + 1 :].lower()
     dot = low.rfind(".")
     return LANGUAGES.get(low[dot:]) if dot >= 0 else None
 

@@ -84,6 +84,14 @@ _PY2_PRINT = re.compile(r"print(?:[ \t]*>>|[ \t]+[\"'\w])")
 # the first letter of a literal prefix, and "x" is far rarer than "e" (matches start 1 late).
 _PY2_EXCEPT = re.compile(r"xcept(?<=except)[ \t]+(?:[\w.]+|\([^)\n]*\))[ \t]*,[ \t]*\w+[ \t]*:")
 
+# Both, in one pass (the one-pass reader's test of the text after its last import): the
+# regular expression engine scans for the "p" that starts "print" and sits in "except" (one
+# scan of the text instead of two), then tries the rest of either pattern.
+_PY2_TAIL = re.compile(
+    r"p(?:rint(?:[ \t]*>>|[ \t]+[\"'\w])"
+    r"|t(?<=except)[ \t]+(?:[\w.]+|\([^)\n]*\))[ \t]*,[ \t]*\w+[ \t]*:)"
+)
+
 # The one-pass reader (:func:`_lines`): every line that is a plain import statement, and every
 # line that starts like a Python 2 statement. Identifiers are ASCII and never the word
 # ``import``; comments hold no ``;`` (after one, the careful reader would see an import).
@@ -381,38 +389,47 @@ def _lines(text: str, keep: Container[str] | None = None) -> tuple[FileImports |
     if head < 0:
         head = len(text)
     code = "\n" + text[:head]
-    py2 = _PY2_PRINT.search(text, head) is not None or _PY2_EXCEPT.search(text, head) is not None
+    py2 = _PY2_TAIL.search(text, head) is not None
     found: list[tuple[int, int, str, str]] = []  # (line start, kind, module or body, names)
-    covered: list[str] = []
-    spans: list[tuple[int, int]] = []
+    covered: list[str] = []  # the statement lines, and where each starts in ``code``
+    starts: list[int] = []
     for match in _LINE.finditer(code):
         kind = match.lastindex
         if kind is None or kind > 4:  # (None: cannot happen, every alternative has a group)
             py2 = True
             continue
-        span = match.span()
-        at = span[0]
+        at = match.start()
         if at and code[at - 1] == "\\":
             return None, py2  # continues the previous line
-        whole, body, module, relative, names = match.group(0, 1, 2, 3, 4)
+        if kind == 1:
+            whole, body = match.group(0, 1)
+            if len(whole) > _LONG and _too_long(whole):
+                return None, py2
+            covered.append(whole)
+            starts.append(at)
+            # With ``keep``, only statements that import a module it holds are kept (before
+            # the string test: it then reads less, or nothing).
+            if keep is None or (
+                _may_keep(body, keep)
+                if "," in body or " " in body or "\t" in body
+                else body.partition(".")[0] in keep
+            ):
+                found.append((at, 1, body, ""))
+            continue
+        whole, module, relative, names = match.group(0, 2, 3, 4)
         if len(whole) > _LONG and _too_long(whole):
             return None, py2
         covered.append(whole)
-        spans.append(span)
-        if kind == 1:
-            found.append((at, 1, body, ""))
-            continue
+        starts.append(at)
         if whole.find("\n", 1) > 0 and ("print" in whole or "except" in whole):
             py2 = True  # a line it spans might start like Python 2: let the test look
-        if not relative:
+        if not relative and (keep is None or module.partition(".")[0] in keep):
             found.append((at, 3, module, names))
     if "".join(covered).count("import") != code.count("import") and not _ignored_elsewhere(
-        text, spans
+        text, [(at, at + len(whole)) for at, whole in zip(starts, covered, strict=True)]
     ):
         return None, py2  # an import the careful reader would read outside these lines
     out = FileImports()
-    if keep is not None:  # before the string test: it then reads less, or nothing
-        found = [item for item in found if _may_keep(item[2], keep)]
     if not found:
         return out, py2
     in_string = _string_test_before(text, found[-1][0] + 1)
@@ -429,10 +446,8 @@ def _lines(text: str, keep: Container[str] | None = None) -> tuple[FileImports |
                     if len(words) == 3:
                         out.aliases[words[2]] = words[0]
                     imports.append((words[0], ()))
-            elif keep is None or module.partition(".")[0] in keep:
+            else:  # (kept above)
                 imports.append((module, ()))
-        elif keep is not None and module.partition(".")[0] not in keep:
-            continue
         elif names == "*" or names.isidentifier():
             imports.append((module, (names,)))
         else:

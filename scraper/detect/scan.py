@@ -439,8 +439,12 @@ class _Collector:
                         notes.shadowed.setdefault(root, value)
                     continue
                 if kind == "framework":
-                    counts[value] = counts.get(value, 0) + 1
-                    roots.setdefault(value, set()).add(shown)
+                    if value in counts:  # (counts and roots always get a key together)
+                        counts[value] += 1
+                        roots[value].add(shown)
+                    else:
+                        counts[value] = 1
+                        roots[value] = {shown}
                 elif kind == "neutral":
                     if value not in neutral:
                         neutral.add(value)

@@ -23,9 +23,21 @@ from hypothesis import strategies as st
 
 from scraper.detect.aliases import load_aliases
 from scraper.detect.manifests import _PLAIN_SHELL, _walk, parse_install_command
-from scraper.detect.notebooks import notebook_code, without_images
-from scraper.detect.paths import file_kind, wants
+from scraper.detect.notebooks import (
+    _LINE_BREAK,
+    _LUA_REQUIRE,
+    NotebookCode,
+    _plain,
+    lua_requires,
+    notebook_code,
+    split_cell,
+    without_images,
+)
+from scraper.detect.paths import _file_kind, file_kind, wants
 from scraper.detect.python import (
+    _PY2_EXCEPT,
+    _PY2_PRINT,
+    _PY2_TAIL,
     _lines,
     extract_imports,
     extract_imports_careful,
@@ -354,3 +366,207 @@ def test_alias_table_roots_are_cached_and_complete() -> None:
     assert table.import_roots() is table.import_roots()
     assert {name.split(".")[0] for name in table.imports} == table.import_roots()
     assert table.package_roots() <= table.import_roots()
+
+
+# -- the faster steps of this session, each against what it replaced ------------------------------
+
+ROOTS = frozenset({"torch", "jax", "tensorflow", "keras", "caffe", "chainer", "paddle", "theano"})
+MORE_TRICKY = [
+    b"\xef\xbb\xbfimport torch\nimport os\n",  # a BOM
+    b"# -*- coding: latin-1 -*-\n# caf\xe9\nimport theano as th\n",  # a coding cookie
+    b"import torch\n\tx = 1\n        y = 2\nimport jax.numpy as jnp\n",  # tabs and spaces
+    b"import tensorflow as tf\nprint 'loss', 1\nexcept ValueError, e:\n",  # Python 2
+    b"import a.b as c, torch.nn as nn, os\nfrom torch.utils import data as d\n",
+    b"def f():\n    try:\n        import chainer\n    except ImportError:\n        pass\n",
+    b"x = __import__('paddle')\ny = importlib.import_module('jax.numpy')\n",
+    b"s = 'import torch'\nt = \"from jax import grad\"\n# import keras\nimport os\n",
+    b'"""\nimport torch\n"""\nimport os\n' + b"x = 1\n" * 40 + b"import caffe\n",
+    b"import os\x00\nimport torch\n",  # a NUL byte
+    b"import torch\r\nprint 'x'\r\n",
+]
+
+
+def _kept(found: tuple[list[tuple[str, tuple[str, ...]]], dict[str, str]]) -> tuple[object, ...]:
+    imports, aliases = found
+    keep = [m for m in imports if m[0].split(".")[0] in ROOTS]
+    return keep, {a: m for a, m in aliases.items() if m.split(".")[0] in ROOTS}
+
+
+@pytest.mark.parametrize("data", [t.encode() for t in TRICKY] + MORE_TRICKY)
+def test_roots_keep_what_the_careful_reader_keeps(data: bytes) -> None:
+    """With ``roots`` the one-pass reader filters while it reads (a scan's case): the imports
+    and aliases of those roots, and the problem, are the careful reader's."""
+    found = extract_imports(data, roots=ROOTS)
+    everything = extract_imports(data)
+    text = everything_text = data.decode("utf-8", "replace")
+    if everything_text.startswith("\ufeff"):
+        text = everything_text[1:]
+    assert _kept((found.imports, found.aliases)) == _kept(careful(text.replace("\x00", "")))
+    assert found.problem == everything.problem
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_line, min_size=1, max_size=10), st.sampled_from(["\n", "\r\n"]))
+def test_roots_keep_what_the_careful_reader_keeps_on_generated_programs(
+    lines: list[str], newline: str
+) -> None:
+    text = newline.join(lines) + newline
+    found = extract_imports(text.encode(), roots={"torch", "jax", "np", "a"})
+    keep = {"torch", "jax", "np", "a"}
+    imports, aliases = careful(text)
+    assert Counter(m for m in found.imports if m[0].split(".")[0] in keep) == Counter(
+        m for m in imports if m[0].split(".")[0] in keep
+    )
+    assert {a: m for a, m in found.aliases.items() if m.split(".")[0] in keep} == {
+        a: m for a, m in aliases.items() if m.split(".")[0] in keep
+    }
+    assert found.problem == problem_of(text, as_bytes=True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["print", "except", "xcept", "p", "t", " ", "\t", "\n", ">>", "'", '"',
+                         "x", ",", "e", ":", "(", ")", "a.b", "import", "rint", "excep"]),
+        max_size=40,
+    ),
+    st.integers(min_value=0, max_value=60),
+)  # fmt: skip
+def test_the_one_scan_for_python2_statements_finds_what_the_two_find(
+    tokens: list[str], start: int
+) -> None:
+    text = "".join(tokens)
+    two = _PY2_PRINT.search(text, start) or _PY2_EXCEPT.search(text, start)
+    assert (_PY2_TAIL.search(text, start) is not None) == (two is not None)
+
+
+def _plain_by_counting(data: bytes, begin: int, end: int) -> bool:
+    """What ``_plain`` decided before: backslashes counted against ``\\n`` escapes."""
+    if not data[begin:end].isascii() or data.endswith(b"\\", begin, end):
+        return False
+    if data.find(b"\n", begin, end) >= 0:
+        return False
+    return data.count(b"\\", begin, end) == data.count(b"\\n", begin, end)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"A", b"/", b"\\", b"n", b"\\n", b"\\\\", b"\n", b"\xc3\xa9"]),
+                max_size=30))  # fmt: skip
+def test_image_test_finds_what_counting_found(pieces: list[bytes]) -> None:
+    data = b'"' + b"".join(pieces) + b'"'
+    for ascii_only in (data.isascii(), False):
+        assert _plain(data, 1, len(data) - 1, ascii_only) == _plain_by_counting(
+            data, 1, len(data) - 1
+        )
+
+
+def _split_cell_line_by_line(source: str) -> tuple[str, list[str]]:
+    """``split_cell`` as it was: every line looked at when the cell holds "%" or "!"."""
+    out = NotebookCode()
+    lines = source.split("\n")
+    first = lines[0].strip() if lines else ""
+    if first.startswith("%%"):
+        magic = first[2:].split(None, 1)[0].lower() if len(first) > 2 else ""
+        if magic in ("bash", "sh", "script", "system", "shell"):
+            for line in lines[1:]:
+                out.installs.extend(parse_install_command(line))
+            return "", out.installs
+        if magic in ("html", "javascript", "js", "latex", "markdown", "svg", "perl", "ruby",
+                     "r", "sql", "md"):  # fmt: skip
+            return "", out.installs
+        lines[0] = ""
+    kept = []
+    for line in lines:
+        stripped = line.lstrip()
+        if stripped.startswith(("!", "%")):
+            out.installs.extend(parse_install_command(stripped.lstrip("!%")))
+            kept.append("")
+        else:
+            kept.append(line)
+    return "\n".join(kept), out.installs
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["%", "%%", "!", "!pip install torch", "%pip install jax", "%%bash\n",
+                         "%%html\n", " ", "\t", "\n", "\r", "\x0b", "\x85", "\u2028", "\xa0",
+                         "x", "!=", "'%d' % 3", "import torch", "%matplotlib inline"]),
+        max_size=14,
+    )
+)  # fmt: skip
+def test_cells_without_magic_lines_are_kept_as_they_are(tokens: list[str]) -> None:
+    source = "".join(tokens)
+    out = NotebookCode()
+    assert (split_cell(source, out), out.installs) == _split_cell_line_by_line(source)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["require", "require 'nn'", "require('cunn')", 'require "torch"', "--",
+                         "-- require 'x'", "\n", "\r", "\r\n", "\x0b", "\x0c", "\x1c", "\x85",
+                         "\u2028", " ", "'", "nn", "local a = ", "requires"]),
+        max_size=14,
+    )
+)  # fmt: skip
+def test_lua_lines_after_the_last_require_change_nothing(tokens: list[str]) -> None:
+    text = "".join(tokens)
+    found = []
+    for line in text.splitlines():
+        code = line.split("--", 1)[0]
+        if "require" in code:
+            found.extend(m.group(1) for m in _LUA_REQUIRE.finditer(code))
+    assert lua_requires(text) == found
+
+
+def test_lua_line_breaks_are_those_of_splitlines() -> None:
+    for code in range(0x3000):
+        char = chr(code)
+        assert bool(_LINE_BREAK.match(char)) == (len(f"a{char}b".splitlines()) > 1), hex(code)
+
+
+def _file_kind_before(path: str) -> str | None:
+    """``file_kind`` as it was, every test made for every file."""
+    slash = path.rfind("/")
+    base = path[slash + 1 :]
+    low = base.lower()
+    dot = low.rfind(".")
+    suffix = low[dot:] if dot >= 0 else ""
+    kinds = {".py": "python", ".ipynb": "notebook", ".lua": "lua", ".prototxt": "prototxt"}
+    if suffix in kinds:
+        return "setup_py" if low == "setup.py" else kinds[suffix]
+    if suffix in (".txt", ".in", ".pip") and (
+        re.fullmatch(r"(?:.*requirement.*|requires|reqs)\.(?:txt|in|pip)", low)
+        or (slash >= 0 and path[path.rfind("/", 0, slash) + 1 : slash].lower() == "requirements")
+    ):
+        return "requirements"
+    if suffix in (".yml", ".yaml") and re.fullmatch(
+        r"(?:.*[-_.])?(?:environment|env|conda)(?:[-_.].*)?\.ya?ml", low
+    ):
+        return "conda_env"
+    if low == "setup.cfg":
+        return "setup_cfg"
+    if low == "pyproject.toml":
+        return "pyproject"
+    if base == "Pipfile":
+        return "pipfile"
+    if low.startswith("dockerfile") or low.endswith(".dockerfile"):
+        return "dockerfile"
+    return None
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["Dockerfile", "DOCKERFİLE", "DOC\u212aERFILE", "x.dockerfile", "Pipfile",
+                         "setup.py", "SETUP.PY", "setup.cfg", "pyproject.toml", "requirements",
+                         "reqs", "environment", "conda", ".", "-", "txt", "in", "yml", "ipynb",
+                         "py", "PY", "lua", "prototxt", "a", "ß", "İ", "Σ", "/", "dev"]),
+        min_size=1,
+        max_size=6,
+    )
+)  # fmt: skip
+def test_file_kind_with_its_quick_exit_gives_the_kinds_it_gave(parts: list[str]) -> None:
+    path = "".join(parts)
+    assert _file_kind(path) == _file_kind_before(path)

@@ -37,15 +37,14 @@ def _tar(members: list[tuple[str, bytes]]) -> bytes:
 
 def test_tarfile_does_not_keep_the_headers_of_a_stream(monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[tarfile.TarFile] = []
-    real_open = tarfile.open
+    real_init = tarfile.TarFile.__init__
 
-    def spy(*args: object, **kwargs: object) -> tarfile.TarFile:
-        tar = real_open(*args, **kwargs)  # type: ignore[call-overload]
-        opened.append(tar)
-        return tar
+    def spy(self: tarfile.TarFile, *args: object, **kwargs: object) -> None:
+        real_init(self, *args, **kwargs)  # type: ignore[arg-type]
+        opened.append(self)
 
     data = _tar([(f"repo/f{i}.bin", b"x") for i in range(3000)] + [("repo/a.py", b"import torch")])
-    monkeypatch.setattr(tarfile, "open", spy)
+    monkeypatch.setattr(tarfile.TarFile, "__init__", spy)  # however the walk opens the stream
     stats = ArchiveStats()
     files = dict(iter_tar(io.BytesIO(data), ScanLimits(), stats, lambda p: p.endswith(".py"), True))
     assert files == {"a.py": b"import torch"} and stats.members_seen == 3001
