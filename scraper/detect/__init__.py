@@ -8,6 +8,8 @@ Modules, each with one job:
 * :mod:`~scraper.detect.manifests` — requirements, setup.py/cfg, pyproject, conda, Pipfile,
   Dockerfile;
 * :mod:`~scraper.detect.aliases` — the alias table ``data/frameworks.toml``;
+* :mod:`~scraper.detect.backends` — backend settings (KERAS_BACKEND, DGLBACKEND, TL_BACKEND,
+  keras.json) and Keras 3 markers;
 * :mod:`~scraper.detect.classify` — weighting and the verdict (the rule is documented there);
 * :mod:`~scraper.detect.scan` — :func:`scan`, :class:`ScanResult` and the archive wrappers.
 """

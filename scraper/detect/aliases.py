@@ -23,6 +23,20 @@ _PEP503 = re.compile(r"[-_.]+")
 
 # What an import resolves to: ("framework", id), ("neutral", root) or ("multi", root).
 Target = tuple[str, str]
+_VARIABLE = re.compile(r"[A-Z_][A-Z0-9_]*")
+
+
+@dataclass(frozen=True)
+class BackendVariable:
+    """An environment variable that chooses a library's backend (``[backend_settings.<name>]``
+    in the table; read by :mod:`scraper.detect.backends`)."""
+
+    name: str  # KERAS_BACKEND
+    library: str  # a framework id (keras) or a multi-backend import (dgl, tensorlayerx)
+    values: dict[str, str]  # lower-case value -> framework id, "" = a backend, not a framework
+    json_files: tuple[str, ...] = ()  # keras.json: its "backend" key sets the variable
+    lists_backend_from: int | None = None  # declared major version that lists the backend
+    lists_backend_apis: tuple[str, ...] = ()  # modules only that version has (keras.ops)
 
 
 def normalize_package(name: str) -> str:
@@ -60,6 +74,7 @@ class AliasTable:
     notes: dict[str, str]  # neutral root -> why it does not count
     name_prefixes: dict[str, str]  # multi-backend class-name prefix -> framework id
     module_markers: dict[str, str]  # multi-backend module-path marker -> framework id
+    backend_variables: dict[str, BackendVariable] = field(default_factory=dict)
     _memo: dict[str, tuple[str, Target] | None] = field(default_factory=dict, repr=False)
     _roots: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
@@ -124,9 +139,18 @@ class AliasTable:
     def multi_backend_framework(self, module: str, names: tuple[str, ...]) -> dict[str, set[str]]:
         """Frameworks a multi-backend import votes for: framework -> the names that say so."""
         votes: dict[str, set[str]] = {}
+        full: list[str] | None = None  # `from dgl.nn import pytorch`: dgl.nn.pytorch
         for marker, framework in self.module_markers.items():
             if marker in module:
                 votes.setdefault(framework, set()).add(module)
+                continue
+            if "." not in marker:  # a name part (modeling_tf_): only in the module path
+                continue
+            if full is None:
+                full = [f"{module}.{name}" for name in names]
+            for path in full:
+                if marker in path:
+                    votes.setdefault(framework, set()).add(path)
         for name in (*names, module.rsplit(".", 1)[-1]):
             framework = self.class_framework(name)
             if framework:
@@ -228,6 +252,8 @@ def parse_aliases(raw: bytes, path: Path = DEFAULT_PATH) -> AliasTable:
         unknown = set(mapping.values()) - set(names)
         if unknown:
             raise build.fail(f"multi_backend.{where} names unknown frameworks {sorted(unknown)}")
+    multi_imports = {name for name, (kind, _) in build.imports.items() if kind == "multi"}
+    variables = _backend_variables(data.get("backend_settings", {}), names, multi_imports, build)
     docker.sort(key=lambda d: -len(d[0]))  # the most specific image first
     build.prefixes.sort(key=lambda p: -len(p[0]))
     return AliasTable(
@@ -243,7 +269,51 @@ def parse_aliases(raw: bytes, path: Path = DEFAULT_PATH) -> AliasTable:
         notes=_str_map(neutral.get("notes"), "neutral.notes"),
         name_prefixes=name_prefixes,
         module_markers=module_markers,
+        backend_variables=variables,
     )
+
+
+def _backend_variables(
+    section: Any, frameworks: dict[str, str], multi: set[str], build: _Builder
+) -> dict[str, BackendVariable]:
+    """The ``[backend_settings.<VARIABLE>]`` tables, checked."""
+    if not isinstance(section, dict):
+        raise build.fail("[backend_settings] must be a table of [backend_settings.<VARIABLE>]")
+    found: dict[str, BackendVariable] = {}
+    for name, spec in section.items():
+        where = f"backend_settings.{name}"
+        if not _VARIABLE.fullmatch(name):
+            raise build.fail(f"{where}: {name!r} is not an environment variable name")
+        if not isinstance(spec, dict):
+            raise build.fail(f"[{where}] must be a table")
+        library = spec.get("library")
+        if not isinstance(library, str) or (library not in frameworks and library not in multi):
+            raise build.fail(
+                f"{where}.library must name a framework id or a [multi_backend] import, "
+                f"not {library!r}"
+            )
+        values = _str_map(spec.get("values"), f"{where}.values")
+        if not values:
+            raise build.fail(f"{where}.values is empty")
+        unknown = {fw for fw in values.values() if fw and fw not in frameworks}
+        if unknown:
+            raise build.fail(f"{where}.values names unknown frameworks {sorted(unknown)}")
+        since = spec.get("lists_backend_from")
+        if since is not None and (not isinstance(since, int) or isinstance(since, bool)):
+            raise build.fail(f"{where}.lists_backend_from must be an integer (a major version)")
+        apis = _strings(spec.get("lists_backend_apis"), f"{where}.lists_backend_apis")
+        for api in apis:
+            if not all(part.isidentifier() for part in api.split(".")):
+                raise build.fail(f"{where}.lists_backend_apis: {api!r} is not a module name")
+        found[name] = BackendVariable(
+            name=name,
+            library=library,
+            values={value.lower(): fw for value, fw in values.items()},
+            json_files=tuple(_strings(spec.get("json_files"), f"{where}.json_files")),
+            lists_backend_from=since,
+            lists_backend_apis=tuple(apis),
+        )
+    return found
 
 
 @lru_cache(maxsize=8)

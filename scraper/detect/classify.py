@@ -37,6 +37,24 @@ The rule, meant to match what a careful person reading the repository would conc
    Docker image; amount = 1 - exp(-score / 1.5) (one own file ~0.49, three ~0.86); share = the
    primary's score over the sum of all scores. x0.7 when no own file imports it (only tests,
    vendored code...). The caller lowers it further for incomplete scans.
+6. **Backends** (applied by the scan, :mod:`scraper.detect.backends`; the table's
+   ``[multi_backend]`` and ``[backend_settings]``). A multi-backend library votes only for the
+   backend it is shown to use: transformers/diffusers through TF*/Flax* classes and
+   ``modeling_tf_``/``modeling_flax_`` modules; dgl through ``dgl.nn.pytorch``/
+   ``dgl.nn.tensorflow``/``dgl.nn.mxnet`` imports; and an import of dgl or tensorlayerx that
+   shows no backend of its own votes for the one a literal DGLBACKEND / TL_BACKEND setting in
+   the repository's own code chooses. A bare ``import dgl`` with neither does not vote, even
+   though DGL defaults to PyTorch: the other imports decide (nearly every DGL file imports
+   torch or tensorflow for its model), and a vote from the default would only double what they
+   show or invent evidence where they show none. Standalone **Keras** stays keras whatever its
+   backend; a visible KERAS_BACKEND or keras.json setting is noted ("keras backend: theano
+   (KERAS_BACKEND in run.sh)", and ``ScanResult.backends``). For **Keras 3** (declared
+   ``keras>=3``, or ``keras.ops``/``keras.config``/``keras_core`` used) that is itself used,
+   the backend's framework is appended to the frameworks used, after the others: it is run
+   by the repository, but the setting alone adds no score, so it is never primary (only
+   imports of it can make it so, by rules 1-4). Keras 1/2 backends (theano, cntk) are only
+   noted: that code is Keras code that ran on either backend unchanged. Checks
+   (``keras.backend.backend() == "theano"``) are not settings.
 """
 
 from __future__ import annotations

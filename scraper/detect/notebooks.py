@@ -34,11 +34,14 @@ _LUA_REQUIRE = re.compile(r"""\brequire\s*\(?\s*["']([\w.\-]+)["']""")
 
 @dataclass
 class NotebookCode:
-    """The Python code of a notebook, what its shell lines install, and any problem."""
+    """The Python code of a notebook, what its shell lines install, and any problem.
+    ``shell``: the blanked-out lines, for backend settings (scraper.detect.backends): shell
+    commands (``!`` lines without the ``!``, lines of shell cells) and line magics (``%env``)."""
 
     code: str = ""
     installs: list[str] = field(default_factory=list)
     problem: str | None = None
+    shell: list[str] = field(default_factory=list)
 
 
 def _cell_source(cell: dict[str, object]) -> str:
@@ -81,6 +84,7 @@ def split_cell(source: str, out: NotebookCode) -> str:
         if magic in _SHELL_MAGICS:
             for line in lines[1:]:
                 out.installs.extend(parse_install_command(line))
+            out.shell.extend(lines[1:])
             return ""
         if magic in _FOREIGN_MAGICS:
             return ""
@@ -90,6 +94,7 @@ def split_cell(source: str, out: NotebookCode) -> str:
         stripped = line.lstrip()
         if stripped.startswith(("!", "%")):
             out.installs.extend(parse_install_command(stripped.lstrip("!%")))
+            out.shell.append(stripped[1:] if stripped[0] == "!" else stripped)
             kept.append("")
         else:
             kept.append(line)

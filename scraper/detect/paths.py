@@ -131,7 +131,8 @@ _CONDA_ENV = re.compile(r"(?:.*[-_.])?(?:environment|env|conda)(?:[-_.].*)?\.ya?
 
 def file_kind(path: str) -> str | None:
     """Which reader handles this file: 'python', 'notebook', 'requirements', 'setup_py',
-    'setup_cfg', 'pyproject', 'conda_env', 'pipfile', 'dockerfile', 'lua', 'prototxt', or None
+    'setup_cfg', 'pyproject', 'conda_env', 'pipfile', 'dockerfile', 'lua', 'prototxt',
+    'shell', 'keras_json' (both read for backend settings only), or None
     (not read; counted by extension only)."""
     last = _LAST_WANTED
     if last[0] is path:  # asked by the archive walk (wants) just before: same string
@@ -168,14 +169,26 @@ def _file_kind(path: str) -> str | None:
         return "pipfile"
     if low.startswith("dockerfile") or low.endswith(".dockerfile"):
         return "dockerfile"
+    if low in _BACKEND_JSON:
+        return "keras_json"
     return None
 
 
-_BY_SUFFIX = {".py": "python", ".ipynb": "notebook", ".lua": "lua", ".prototxt": "prototxt"}
-# The suffixes of the other kinds (requirements, conda, setup.cfg, pyproject.toml, Pipfile and
-# "name.dockerfile"); a Dockerfile ("Dockerfile.gpu", "dockerfile-cuda") may have any suffix.
+# Shell scripts and keras.json are read only for backend settings (scraper.detect.backends);
+# _BACKEND_JSON lists the json_files of data/frameworks.toml's [backend_settings].
+_BY_SUFFIX = {
+    ".py": "python",
+    ".ipynb": "notebook",
+    ".lua": "lua",
+    ".prototxt": "prototxt",
+    ".sh": "shell",
+}
+_BACKEND_JSON = frozenset({"keras.json"})
+# The suffixes of the other kinds (requirements, conda, setup.cfg, pyproject.toml, Pipfile,
+# "name.dockerfile", keras.json); a Dockerfile ("Dockerfile.gpu", "dockerfile-cuda") may have
+# any suffix.
 _OTHER_SUFFIXES = frozenset(
-    {".txt", ".in", ".pip", ".yml", ".yaml", ".cfg", ".toml", "", ".dockerfile"}
+    {".txt", ".in", ".pip", ".yml", ".yaml", ".cfg", ".toml", "", ".dockerfile", ".json"}
 )
 # The last path wants() accepted, with its kind: the scan asks file_kind() about that very
 # string next. One tuple, replaced whole, so a reader never sees half of an update.

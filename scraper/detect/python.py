@@ -415,6 +415,8 @@ def _lines(text: str, keep: Container[str] | None = None) -> tuple[FileImports |
                 else body.partition(".")[0] in keep
             ):
                 found.append((at, 1, body, ""))
+            elif " as" in body or "\tas" in body:
+                found.append((at, 2, body, ""))  # may rebind an alias kept before: unbind it
             continue
         whole, module, relative, names = match.group(0, 2, 3, 4)
         if len(whole) > _LONG and _too_long(whole):
@@ -442,12 +444,19 @@ def _lines(text: str, keep: Container[str] | None = None) -> tuple[FileImports |
                 for item in module.split(","):
                     words = item.split()
                     if keep is not None and words[0].partition(".")[0] not in keep:
+                        if len(words) == 3:  # "import other as name" unbinds a kept name
+                            out.aliases.pop(words[2], None)
                         continue
                     if len(words) == 3:
                         out.aliases[words[2]] = words[0]
                     imports.append((words[0], ()))
             else:  # (kept above)
                 imports.append((module, ()))
+        elif kind == 2:  # a statement not kept whose "as" names leave the aliases
+            for item in module.split(","):
+                words = item.split()
+                if len(words) == 3:
+                    out.aliases.pop(words[2], None)
         elif names == "*" or names.isidentifier():
             imports.append((module, (names,)))
         else:

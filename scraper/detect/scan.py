@@ -16,8 +16,10 @@ An import of one of the repository's own top-level modules never counts (a root-
 multi-backend library (``Theano-master/theano/__init__.py``) is vendored code, and identical
 copies of one file (a helper copied into every experiment folder) count once, in the copy with
 the highest weight. Multi-backend libraries (transformers, diffusers) vote
-only through their TF*/Flax* classes. Neutral roots (tensorboardX, onnx, ...) never vote; the
-reasons say so when they could be mistaken for a framework.
+only through their TF*/Flax* classes; dgl and tensorlayerx through the backend they are shown to
+use (``dgl.nn.pytorch`` imports, or a DGLBACKEND / TL_BACKEND setting found by
+:mod:`scraper.detect.backends`, which also notes Keras's backend). Neutral roots (tensorboardX,
+onnx, ...) never vote; the reasons say so when they could be mistaken for a framework.
 
 Memory does not grow with the number of files. Per file, only what the verdict needs waits
 (the imports the alias table knows, a 64-bit content hash); at ``PENDING_CAP`` such files it
@@ -54,6 +56,8 @@ from scraper.archive import (
     safe_path,
 )
 from scraper.detect.aliases import AliasTable, load_aliases
+from scraper.detect.backends import KINDS as BACKEND_KINDS
+from scraper.detect.backends import SETTINGS_ONLY_KINDS, BackendFinder
 from scraper.detect.classify import Evidence, Hit, Verdict
 from scraper.detect.manifests import parse_manifest
 from scraper.detect.notebooks import lua_requires, notebook_code
@@ -72,7 +76,7 @@ from scraper.detect.paths import (
 from scraper.detect.python import FileImports, extract_imports
 from scraper.models import FrameworkEvidence
 
-DETECTOR_VERSION = "1.1"  # 1.1: package copies vendored, duplicates once, aux-only ignored
+DETECTOR_VERSION = "1.2"  # 1.2: backend settings (Keras, DGL, TensorLayerX)
 INCOMPLETE_FACTOR = 0.8
 DEFAULT_LIMITS = ScanLimits()
 _CODE_LANGUAGES = ("python", "jupyter")
@@ -100,6 +104,10 @@ class ScanResult:
     skipped: dict[str, int] = field(default_factory=dict)  # links, unsafe, large, broken
     detector_version: str = DETECTOR_VERSION
     alias_table: str = ""  # version and digest of data/frameworks.toml used
+    # Library -> the backends it is set to or shown to use: {"keras": ["theano"]} from
+    # KERAS_BACKEND or keras.json, {"dgl": ["pytorch"]} from dgl.nn.pytorch or DGLBACKEND.
+    # In the JSON output; the store keeps it only in the reasons (no column for it).
+    backends: dict[str, list[str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable dict of every field."""
@@ -204,6 +212,7 @@ class _Collector:
         self.problem_count = 0
         self.attributes = _AttributeFinder(tuple(table.name_prefixes))
         self.targets_cache: dict[tuple[str, tuple[str, ...]], list[tuple[Any, str]]] = {}
+        self.backends = BackendFinder(table)
 
     def add(self, path: str, data: bytes) -> None:
         self.files += 1
@@ -214,6 +223,7 @@ class _Collector:
         if path.endswith(".py") and (path.count("/") <= 2 or path.endswith("/__init__.py")):
             self._layout(path)
         kind = file_kind(path)
+        found = None
         if kind == "python" or kind == "setup_py":
             self._python(path, data, "code")
         if kind == "notebook":
@@ -227,6 +237,8 @@ class _Collector:
         elif kind == "prototxt":
             if b"layer" in data and "caffe" in self.table.names:
                 self._hits([Hit("caffe", path, "config", 1, ("Caffe .prototxt",))])
+        elif kind in SETTINGS_ONLY_KINDS:
+            pass
         elif kind is not None and kind != "python":  # setup.py: code and manifest
             manifest = parse_manifest(kind, _text(data))
             if manifest.problem:
@@ -237,6 +249,13 @@ class _Collector:
                 if framework:
                     hits.append(Hit(framework, path, "config", 1, (image,)))
             self._hits(hits)
+        if kind in BACKEND_KINDS:
+            last = self.pending_code[-1] if self.pending_code else None
+            roots = {e[0] for e in last.entries} if last and last.path is path else ()
+            if found is None:
+                self.backends.add(path, kind, data, roots=roots)
+            else:
+                self.backends.add(path, kind, data, found.code, found.shell, roots)
         if self.pending_files >= PENDING_CAP:
             self._fold()
 
@@ -369,6 +388,9 @@ class _Collector:
             notes.append(f"{directory}/ holds a copy of {package}: counted as vendored code")
         notes += self._notes()
         verdict = self.evidence.verdict(self.table.order)
+        used = {root: list(votes) for root, votes in self.notes.multi_votes.items()}
+        backend_notes, backends = self.backends.finish(verdict.scores, verdict.frameworks, used)
+        notes += backend_notes
         result = ScanResult(
             commit=stats.commit if stats else None,
             files_seen=max(stats.files_seen if stats else 0, self.files),
@@ -381,6 +403,7 @@ class _Collector:
             confidence=verdict.confidence,
             languages=self._languages(stats),
             alias_table=f"v{self.table.version}-{self.table.digest}",
+            backends=backends,
         )
         if stats is not None:
             result.skipped = {
@@ -450,6 +473,8 @@ class _Collector:
                         neutral.add(value)
                         notes.neutral[value] += 1
                 elif kind == "multi" and votes is not None:
+                    if not votes:  # no backend of its own: a DGLBACKEND-style setting's
+                        votes = self.backends.votes_for(value)
                     for framework, why in votes.items():
                         counts[framework] = counts.get(framework, 0) + 1
                         roots.setdefault(framework, set()).add(value)
@@ -478,16 +503,18 @@ class _Collector:
             if note:
                 notes.append(f"{root} imported in {_count(n, 'file')}: {note}")
         for root, votes in sorted(counts.multi_votes.items()):
+            backend = self.backends.silent_hint(root) is not None  # dgl: a backend, not classes
             for framework, why in sorted(votes.items()):
                 shown = ", ".join(sorted(why)[:3])
-                notes.append(f"{root} used with {framework} classes ({shown}): counted as "
-                             f"{framework}")  # fmt: skip
+                used = f"the {framework} backend" if backend else f"{framework} classes"
+                notes.append(f"{root} used with {used} ({shown}): counted as {framework}")
         prefixes = "/".join(self.table.name_prefixes)
         for root, n in sorted(counts.multi_silent.items()):
             if root not in counts.multi_votes:
+                hint = self.backends.silent_hint(root)
+                what = f"a visible backend ({hint})" if hint else f"{prefixes} classes"
                 notes.append(
-                    f"{root} imported in {_count(n, 'file')} without {prefixes} "
-                    "classes: does not vote"
+                    f"{root} imported in {_count(n, 'file')} without {what}: does not vote"
                 )
         return notes
 

@@ -383,6 +383,10 @@ MORE_TRICKY = [
     b'"""\nimport torch\n"""\nimport os\n' + b"x = 1\n" * 40 + b"import caffe\n",
     b"import os\x00\nimport torch\n",  # a NUL byte
     b"import torch\r\nprint 'x'\r\n",
+    # a name bound to a kept module, then to one that is not (hypothesis found these)
+    b"import torch as torch\nimport nn as torch\n",
+    b"import torch as t, nn as t\n",
+    b"import jax as j\nimport os.path as j, sys\n",
 ]
 
 
