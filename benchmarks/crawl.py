@@ -63,6 +63,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+from benchtools import load_average, table  # noqa: E402
+
 from scraper import jobs, reference  # noqa: E402
 from scraper.config import DEFAULT_HOST_INTERVALS, Settings  # noqa: E402
 from scraper.demo import world  # noqa: E402
@@ -672,22 +678,12 @@ def machine() -> str:
         memory = f"{pages / 2**30:.1f} GiB"
     except (ValueError, OSError, AttributeError):
         memory = "unknown memory"
-    try:
-        load = "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except (OSError, AttributeError):
-        load = "load average unknown"
+    load = load_average()
     return (
         f"{platform.machine()}, {os.cpu_count()} CPUs (nproc), {memory}, "
         f"Python {platform.python_version()}, DuckDB {duckdb.__version__}, "
         f"requests {requests.__version__}, {platform.system()} {platform.release()}; {load}"
     )
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-    line = "  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True))
-    body = ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join([line, "  ".join("-" * w for w in widths), *body])
 
 
 # the columns every run table starts with
@@ -732,7 +728,7 @@ def crawl_table(runs: Sequence[CrawlRun], baselines: Mapping[float, float]) -> s
         "pool discards",
         "vs naive",
     ]
-    return _table(headers, rows)
+    return table(headers, rows)
 
 
 def limited_table(runs: Sequence[CrawlRun]) -> str:
@@ -748,7 +744,7 @@ def limited_table(runs: Sequence[CrawlRun]) -> str:
         for r in runs
     ]
     headers = [*RUN_HEADERS, "ideal s", "ideal/s", "sites s", "sites/s", "requests by host"]
-    return _table(headers, rows)
+    return table(headers, rows)
 
 
 def stage_table(runs: Sequence[CrawlRun]) -> str:
@@ -799,7 +795,7 @@ def stage_table(runs: Sequence[CrawlRun]) -> str:
         "ideal s",
         "ideal/s",
     ]
-    return _table(headers, rows)
+    return table(headers, rows)
 
 
 def run_benchmark(
@@ -963,7 +959,7 @@ def run_benchmark(
             f"{polite.papers_per_s:.2f} papers/s"
         )
         print(
-            _table(
+            table(
                 ["host", "requests", "interval s", "min gap s", "mean gap s", "holds"],
                 [
                     [
@@ -1002,7 +998,7 @@ def run_benchmark(
                 ]
             )
         headers = ["run", "requests", "by host", "304s", "PDFs", "repos", "listing req"]
-        print(_table(headers, rows))
+        print(table(headers, rows))
         second = cache_runs[1]
         listing_requests = second.requests.get(CVF_HOST, 0) - 1
         checks.append(

@@ -39,6 +39,7 @@ for _path in (str(HERE.parent), str(HERE)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
+from benchtools import table  # noqa: E402
 from crawl import machine  # noqa: E402
 
 from scraper.detect import DETECTOR_VERSION, ScanResult  # noqa: E402
@@ -396,13 +397,6 @@ def measure_release(path: Path, cycles: int, rows: int) -> tuple[float, float]:
 # --- the whole benchmark ----------------------------------------------------------------------
 
 
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    line = "  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True))
-    body = ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join([line, "  ".join("-" * w for w in widths), *body])
-
-
 def run_benchmark(
     work: Path,
     records: int,
@@ -442,7 +436,7 @@ def run_benchmark(
     print()
     print(f"DuckDB loads ({records} records per cell at most, {budget:.0f} s budget per cell):")
     headers = ["load", "writer", "batch", "records", "s", "records/s", "rows/s", "ms/rec"]
-    print(_table([*headers, "vs naive"], rows))
+    print(table([*headers, "vs naive"], rows))
     print()
     print(
         f"Store.release() after a write: {release_ms:.1f} ms; the reconnect after it: "

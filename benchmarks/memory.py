@@ -36,6 +36,7 @@ for _path in (str(HERE.parent), str(HERE)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
+from benchtools import table  # noqa: E402
 from crawl import LocalWeb, add_repo, machine  # noqa: E402
 
 from scraper import jobs  # noqa: E402
@@ -197,13 +198,6 @@ def run_memory(
     )
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
-    line = "  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True))
-    body = ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join([line, "  ".join("-" * w for w in widths), *body])
-
-
 def report(run: MemoryRun, max_growth_mb: float) -> bool:
     print(f"RSS source: {rss_source()}; before the stage: {run.before_mb:.1f} MiB")
     rows = [
@@ -216,7 +210,7 @@ def report(run: MemoryRun, max_growth_mb: float) -> bool:
         ]
         for s in run.samples
     ]
-    print(_table(["repos", "s", "repos/s", "RSS MiB", "peak RSS MiB"], rows))
+    print(table(["repos", "s", "repos/s", "RSS MiB", "peak RSS MiB"], rows))
     print()
     print("Ratios:")
     marks = [m for m in MARKS if m <= run.repos] or [run.samples[-1].repos]

@@ -40,8 +40,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-if str(HERE.parent) not in sys.path:
-    sys.path.insert(0, str(HERE.parent))
+for _path in (str(HERE.parent), str(HERE)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+from benchtools import load_average, table  # noqa: E402
 
 from scraper.demo.pdfwriter import MAX_BODY_LINES, make_pdf  # noqa: E402
 from scraper.links import links_from_pdf  # noqa: E402
@@ -286,23 +289,13 @@ def machine() -> str:
         pypdf_version = f"pypdf {pypdf.__version__}"
     except ImportError:
         pypdf_version = "pypdf not installed"
-    try:
-        load = "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except (OSError, AttributeError):
-        load = "load average unknown"
+    load = load_average()
     return (
         f"{platform.machine()}, {os.cpu_count()} CPUs (nproc), Python "
         f"{platform.python_version()}, pypdfium2 {PYPDFIUM_INFO} (PDFium "
         f"{PDFIUM_INFO.build}), {pypdf_version}, {platform.system()} {platform.release()}; "
         f"{load}"
     )
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
-    line = "  ".join(h.rjust(w) for h, w in zip(headers, widths, strict=True))
-    body = ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
-    return "\n".join([line, "  ".join("-" * w for w in widths), *body])
 
 
 def _ms(timing: Timing | None) -> str:
@@ -336,7 +329,7 @@ def format_samples(samples: Sequence[Sample]) -> str:
             ]
         )
     headers = ["PDF", "KB", "pages", "pypdf ms", "PDFium ms", "pypdf p/s", "PDFium p/s"]
-    return _table([*headers, "PDFium vs pypdf", "links (n)"], rows)
+    return table([*headers, "PDFium vs pypdf", "links (n)"], rows)
 
 
 def run_benchmark(
@@ -375,11 +368,9 @@ def run_benchmark(
         rows = [
             [t.reader, f"{t.one:.1f}", f"{t.two:.1f}", f"{t.two / t.one:.2f}x"] for t in threads
         ]
-        print(_table(["reader", "1 thread", "2 threads", "2 vs 1"], rows))
+        print(table(["reader", "1 thread", "2 threads", "2 vs 1"], rows))
         print("\n3. a pure-Python loop's speed while another thread reads PDFs (1.00 = unhindered)")
-        print(
-            _table(["reader", "loop speed"], [[t.reader, f"{t.loop_share:.2f}"] for t in threads])
-        )
+        print(table(["reader", "loop speed"], [[t.reader, f"{t.loop_share:.2f}"] for t in threads]))
 
     print("\nRatios:")
     ratios = [s.ratio for s in samples if s.ratio]

@@ -4,33 +4,19 @@ sizes, so the scripts keep working as the pipeline and the store change."""
 from __future__ import annotations
 
 import functools
-import importlib.util
-import sys
 import time
 from pathlib import Path
-from types import ModuleType
 
 import duckdb
 import requests
+from benchload import load_benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load(name: str) -> ModuleType:
-    """A benchmark script as a module (benchmarks/ is a folder of scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        f"bench_{name}", ROOT / "benchmarks" / f"{name}.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-crawl = _load("crawl")
-ingest = _load("ingest")
-memory = _load("memory")
+crawl = load_benchmark("crawl")
+ingest = load_benchmark("ingest")
+memory = load_benchmark("memory")
 
 
 def _web(listings: list[tuple[int, int]], mode: str = "thread"):

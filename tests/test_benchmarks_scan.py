@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from benchload import load_benchmark
 
 from scraper.detect import load_aliases, scan_tar_stream
 
@@ -17,18 +15,8 @@ SHA = "0123456789abcdef0123456789abcdef01234567"
 HEADER = "repo,commit,venue,year,label,secondary,reason\n"
 
 
-def _load(name: str) -> ModuleType:
-    path = ROOT / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up while being built
-    spec.loader.exec_module(module)
-    return module
-
-
-accuracy = _load("accuracy")
-scan_speed = _load("scan_speed")
+accuracy = load_benchmark("accuracy")
+scan_speed = load_benchmark("scan_speed")
 
 
 def label(repo: str = "a/b", lab: str = "pytorch", secondary: tuple[str, ...] = ()) -> object:
