@@ -14,6 +14,7 @@ import tarfile
 from collections.abc import Callable
 
 import pytest
+from tarfiles import make_tar
 
 import scraper.archive as archive
 from scraper.archive import ArchiveStats, ScanLimits, iter_tar
@@ -24,16 +25,6 @@ COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
     "bz2": bz2.compress,
     "xz": lzma.compress,
 }
-
-
-def _tar(members: list[tuple[str, bytes]]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in members:
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 def _tarfile_stream(
@@ -75,7 +66,7 @@ def _repository(seed: int) -> bytes:
         body = bytes(rnd.getrandbits(8) for _ in range(min(size, 256))) * (size // 256 + 1)
         name = rnd.choice(["a.py", "b.bin", "requirements.txt", "n.ipynb", "c.bin"])
         members.append((f"repo/d{i % 4}/{i}{name}", body[:size]))
-    return _tar(members)
+    return make_tar(members, gz=False)
 
 
 def _both(monkeypatch: pytest.MonkeyPatch, data: bytes, chunks: int | None = None) -> None:
@@ -112,7 +103,7 @@ def test_lean_stream_fails_where_tarfile_fails(
 
 
 def test_skipping_a_large_member_keeps_little_in_the_buffer() -> None:
-    data = _tar([("repo/big.bin", b"\0" * 5_000_000), ("repo/a.py", b"import torch")])
+    data = make_tar([("repo/big.bin", b"\0" * 5_000_000), ("repo/a.py", b"import torch")], gz=False)
     reader = archive._GuardedReader(io.BytesIO(data))
     tar = archive._open_stream(reader, tarfile.TarInfo)
     names = [member.name for member in tar]
@@ -139,7 +130,9 @@ def test_a_plain_stream_is_not_read_far_ahead_of_the_walk() -> None:
     """A pipe or a download is scanned as it arrives: the walk asks for what it needs (one
     record at least), not for a large chunk it would then wait for."""
     first = b"import torch\n" * 100
-    data = _tar([("repo/a.py", first), ("repo/big.bin", b"\0" * 3_000_000), ("repo/b.py", b"x")])
+    data = make_tar(
+        [("repo/a.py", first), ("repo/big.bin", b"\0" * 3_000_000), ("repo/b.py", b"x")], gz=False
+    )
     source = _Counting(data)
     walk = iter_tar(source, ScanLimits(), ArchiveStats(), _wanted, True)
     assert next(walk) == ("a.py", first)

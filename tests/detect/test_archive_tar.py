@@ -7,6 +7,8 @@ import io
 import random
 import tarfile
 
+from tarfiles import add_member, make_tar
+
 from scraper.archive import ArchiveStats, ScanLimits, iter_tar, safe_path
 
 SHA = "3f786850e387550fdab836ed7e6dc881de23001b"
@@ -20,25 +22,6 @@ class ReadOnly:
 
     def read(self, size: int = -1) -> bytes:
         return self._buf.read(size)
-
-
-def _add(tar: tarfile.TarFile, name: str, data: bytes = b"", **attrs: object) -> None:
-    info = tarfile.TarInfo(name)
-    info.size = len(data)
-    for key, value in attrs.items():
-        setattr(info, key, value)
-    tar.addfile(info, io.BytesIO(data) if data else None)
-
-
-def make_tar(
-    entries: list[tuple[str, bytes]], *, gz: bool = True, pax: dict[str, str] | None = None
-) -> bytes:
-    buf = io.BytesIO()
-    mode = "w:gz" if gz else "w"
-    with tarfile.open(fileobj=buf, mode=mode, format=tarfile.PAX_FORMAT, pax_headers=pax) as tar:
-        for name, data in entries:
-            _add(tar, name, data)
-    return buf.getvalue()
 
 
 def walk(
@@ -83,15 +66,15 @@ def test_unwanted_files_are_counted_but_not_read() -> None:
 def test_links_devices_and_unsafe_paths_are_skipped() -> None:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
-        _add(tar, "r/ok.py", b"fine")
-        _add(tar, "r/link.py", type=tarfile.SYMTYPE, linkname="/etc/passwd")
-        _add(tar, "r/hard.py", type=tarfile.LNKTYPE, linkname="r/ok.py")
-        _add(tar, "r/dev", type=tarfile.CHRTYPE, devmajor=1, devminor=3)
-        _add(tar, "r/blk", type=tarfile.BLKTYPE, devmajor=8, devminor=0)
-        _add(tar, "r/fifo", type=tarfile.FIFOTYPE)
-        _add(tar, "/etc/evil.py", b"absolute")
-        _add(tar, "r/../../evil.py", b"traversal")
-        _add(tar, "r/sub/../../../x.py", b"traversal")
+        add_member(tar, "r/ok.py", b"fine")
+        add_member(tar, "r/link.py", type=tarfile.SYMTYPE, linkname="/etc/passwd")
+        add_member(tar, "r/hard.py", type=tarfile.LNKTYPE, linkname="r/ok.py")
+        add_member(tar, "r/dev", type=tarfile.CHRTYPE, devmajor=1, devminor=3)
+        add_member(tar, "r/blk", type=tarfile.BLKTYPE, devmajor=8, devminor=0)
+        add_member(tar, "r/fifo", type=tarfile.FIFOTYPE)
+        add_member(tar, "/etc/evil.py", b"absolute")
+        add_member(tar, "r/../../evil.py", b"traversal")
+        add_member(tar, "r/sub/../../../x.py", b"traversal")
     files, stats = walk(buf.getvalue())
     assert files == {"ok.py": b"fine"}
     assert stats.skipped_links == 2

@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from scraper.detect.aliases import load_aliases
@@ -537,7 +537,13 @@ def _file_kind_before(path: str) -> str | None:
     low = base.lower()
     dot = low.rfind(".")
     suffix = low[dot:] if dot >= 0 else ""
-    kinds = {".py": "python", ".ipynb": "notebook", ".lua": "lua", ".prototxt": "prototxt"}
+    kinds = {
+        ".py": "python",
+        ".ipynb": "notebook",
+        ".lua": "lua",
+        ".prototxt": "prototxt",
+        ".sh": "shell",  # read for backend settings only
+    }
     if suffix in kinds:
         return "setup_py" if low == "setup.py" else kinds[suffix]
     if suffix in (".txt", ".in", ".pip") and (
@@ -557,6 +563,8 @@ def _file_kind_before(path: str) -> str | None:
         return "pipfile"
     if low.startswith("dockerfile") or low.endswith(".dockerfile"):
         return "dockerfile"
+    if low == "keras.json":  # read for backend settings only
+        return "keras_json"
     return None
 
 
@@ -566,11 +574,16 @@ def _file_kind_before(path: str) -> str | None:
         st.sampled_from(["Dockerfile", "DOCKERFİLE", "DOC\u212aERFILE", "x.dockerfile", "Pipfile",
                          "setup.py", "SETUP.PY", "setup.cfg", "pyproject.toml", "requirements",
                          "reqs", "environment", "conda", ".", "-", "txt", "in", "yml", "ipynb",
-                         "py", "PY", "lua", "prototxt", "a", "ß", "İ", "Σ", "/", "dev"]),
+                         "py", "PY", "lua", "prototxt", "sh", "keras", "json", "JSON", "a",
+                         "ß", "İ", "Σ", "/", "dev"]),
         min_size=1,
         max_size=6,
     )
 )  # fmt: skip
+@example(["keras", ".", "json"])
+@example(["a/", "KERAS", ".", "JSON"])
+@example(["train", ".", "sh"])
+@example(["a", ".", "json"])
 def test_file_kind_with_its_quick_exit_gives_the_kinds_it_gave(parts: list[str]) -> None:
     path = "".join(parts)
     assert _file_kind(path) == _file_kind_before(path)

@@ -15,6 +15,7 @@ import tarfile
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tarfiles import make_tar
 
 from scraper.archive import MAX_EXTENSIONS, ArchiveStats, ScanLimits, iter_tar
 from scraper.detect import load_aliases, scan
@@ -25,16 +26,6 @@ from scraper.detect.scan import DIGEST_CAP, PENDING_CAP, _Collector
 scan_module = importlib.import_module("scraper.detect.scan")
 
 
-def _tar(members: list[tuple[str, bytes]]) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        for name, data in members:
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
 def test_tarfile_does_not_keep_the_headers_of_a_stream(monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[tarfile.TarFile] = []
     real_init = tarfile.TarFile.__init__
@@ -43,7 +34,9 @@ def test_tarfile_does_not_keep_the_headers_of_a_stream(monkeypatch: pytest.Monke
         real_init(self, *args, **kwargs)  # type: ignore[arg-type]
         opened.append(self)
 
-    data = _tar([(f"repo/f{i}.bin", b"x") for i in range(3000)] + [("repo/a.py", b"import torch")])
+    data = make_tar(
+        [(f"repo/f{i}.bin", b"x") for i in range(3000)] + [("repo/a.py", b"import torch")], gz=False
+    )
     monkeypatch.setattr(tarfile.TarFile, "__init__", spy)  # however the walk opens the stream
     stats = ArchiveStats()
     files = dict(iter_tar(io.BytesIO(data), ScanLimits(), stats, lambda p: p.endswith(".py"), True))
@@ -52,7 +45,7 @@ def test_tarfile_does_not_keep_the_headers_of_a_stream(monkeypatch: pytest.Monke
 
 
 def test_suffix_counts_are_capped() -> None:
-    data = _tar([(f"repo/f.x{i}", b"") for i in range(MAX_EXTENSIONS + 500)])
+    data = make_tar([(f"repo/f.x{i}", b"") for i in range(MAX_EXTENSIONS + 500)], gz=False)
     stats = ArchiveStats()
     list(iter_tar(io.BytesIO(data), ScanLimits(), stats, lambda p: False, True))
     assert len(stats.extensions) == MAX_EXTENSIONS + 1
