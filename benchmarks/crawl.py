@@ -4,9 +4,12 @@ A synthetic world shaped like the demo world (``scraper/demo/world.py``: CVF lis
 PDF per paper with its code link, GitHub API JSON and a small codeload tarball per repository)
 is served on 127.0.0.1 by :class:`~scraper.demo.server.FixtureWeb` with injected latency. Each
 run lists one venue-year, reads every PDF and scans every repository through the real
-pipeline, with ``workers`` threads and per-host politeness intervals of 0. Measured per run:
-papers/s and repos/s, HTTP requests per paper and per repository (``requests_by_host``), and
-each stage's time against the ideal ``ceil(items / workers) * requests * latency``.
+pipeline, with ``workers`` threads per stage and per-host politeness intervals of 0. Measured
+per run: papers/s and repos/s, HTTP requests per paper and per repository
+(``requests_by_host``), and each stage's time against the ideal
+``ceil(items / workers) * requests * latency``. The PDF and repository stages run at once
+(repositories are scanned as PDFs reveal them): stages whose times overlap form a group, whose
+ideal is its longest stage's plus one item of the other (see ``CrawlRun.group_ideal``).
 
 Also measured, in the same session (absolute times are noisy here; the ratios are the result):
 
@@ -15,8 +18,8 @@ Also measured, in the same session (absolute times are noisy here; the ratios ar
 * the same worker counts and latencies under the default per-host limits (1 s per site,
   0.25 s GitHub API, 0.5 s codeload; ``--limited-papers``), against the ideal those limits
   allow: per stage, the network ideal or the busiest host's intervals, whichever is longer
-  (stages run one after the other), and the sites' bound (the busiest host over the whole run,
-  as if stages on different hosts overlapped);
+  (groups of overlapping stages as above), and the sites' bound (the busiest host over the
+  whole run, as if every stage on a different host overlapped);
 * a run with the default politeness on a few items, checking the gaps between requests as the
   server saw them;
 * a re-run of an unchanged venue-year with the HTTP cache on (conditional requests, 304s).
@@ -331,6 +334,7 @@ class Stage:
     requests: int  # requests the client made while the stage ran
     seconds: float
     by_host: Mapping[str, int] = field(default_factory=dict)  # the requests, per real host
+    start: float = 0.0  # perf_counter when the stage began (overlapping stages share time)
 
     def ideal(self, workers: int, latency: float, limits: HostLimits | None = None) -> float:
         """Seconds if every request took ``latency`` and nothing else took time: the stage's
@@ -372,13 +376,16 @@ class StageClock:
         self.stages: list[Stage] = []
 
     def __call__(self, items: Iterable[Any], desc: str, total: int) -> Iterable[Any]:
-        return self._timed(items, desc)
+        # the stage starts when the pipeline asks for its progress, before its first result
+        return self._timed(items, desc, time.perf_counter(), self._requests())
 
     def _requests(self) -> dict[str, int]:
         return dict(self.client.requests_by_host)
 
-    def _timed(self, items: Iterable[Any], desc: str) -> Iterator[Any]:
-        start, before, count = time.perf_counter(), self._requests(), 0
+    def _timed(
+        self, items: Iterable[Any], desc: str, start: float, before: Mapping[str, int]
+    ) -> Iterator[Any]:
+        count = 0
         try:
             for item in items:
                 count += 1
@@ -386,8 +393,14 @@ class StageClock:
         finally:
             seconds = time.perf_counter() - start
             after = self._requests()
-            by_host = {h: n - before.get(h, 0) for h, n in after.items() if n > before.get(h, 0)}
-            self.stages.append(Stage(desc, count, sum(by_host.values()), seconds, by_host))
+            # Stages overlap (PDFs and repositories run at once): each counts its own hosts'
+            # requests, the proceedings site's for the PDFs, the others' for the rest.
+            by_host = {
+                h: n - before.get(h, 0)
+                for h, n in after.items()
+                if n > before.get(h, 0) and (h == CVF_HOST) == desc.endswith("PDFs")
+            }
+            self.stages.append(Stage(desc, count, sum(by_host.values()), seconds, by_host, start))
 
 
 class PoolDiscards(logging.Handler):
@@ -482,21 +495,48 @@ class CrawlRun:
         )
 
     @property
+    def groups(self) -> list[list[Stage]]:
+        """The stages, grouped where they ran at the same time (PDFs and repositories), in
+        the order they began."""
+        out: list[list[Stage]] = []
+        end = -math.inf
+        for stage in sorted(self.stages, key=lambda s: s.start):
+            if out and stage.start < end:
+                out[-1].append(stage)
+                end = max(end, stage.start + stage.seconds)
+            else:
+                out.append([stage])
+                end = stage.start + stage.seconds
+        return out
+
+    def group_ideal(self, group: Sequence[Stage]) -> float:
+        """Stages that run at once, at best: the longest at its ideal (see Stage.ideal), plus
+        one item of each other one (the PDF that links the first repository comes before it;
+        the last PDF's repository after it)."""
+        ideals = [s.ideal(self.workers, self.latency, self.limits) for s in group]
+        items = [s.requests / s.items * self.latency if s.items else 0.0 for s in group]
+        return max(
+            (ideal + sum(items) - item for ideal, item in zip(ideals, items, strict=True)),
+            default=0.0,
+        )
+
+    @property
     def ideal_seconds(self) -> float:
-        """The requests outside the stages, then every stage at its ideal (see Stage.ideal):
-        the pipeline's stages run one after the other. Never below :attr:`site_seconds` (a
-        host's intervals also separate its last request of one stage from its first of the
-        next)."""
-        stages = sum(s.ideal(self.workers, self.latency, self.limits) for s in self.stages)
+        """The requests outside the stages, then every group of stages at its ideal (see
+        :meth:`group_ideal`): groups run one after the other. Never below
+        :attr:`site_seconds` (a host's intervals also separate its last request of one stage
+        from its first of the next)."""
+        stages = sum(self.group_ideal(group) for group in self.groups)
         return max(self.outside_ideal + stages, self.site_seconds)
 
     @property
     def site_seconds(self) -> float:
         """The least time the sites allow for all of the run's requests, whatever their
         order: the busiest host's requests one interval apart (per-host limits), and never
-        faster than ``workers`` requests per latency. Lower than :attr:`ideal_seconds` when the
-        per-host limits would let stages on different hosts overlap."""
-        network = sum(self.requests.values()) * self.latency / self.workers
+        faster than ``workers`` requests per latency per stage running at once. Lower than
+        :attr:`ideal_seconds` when the per-host limits would let more stages overlap."""
+        lanes = max((len(group) for group in self.groups), default=1)
+        network = sum(self.requests.values()) * self.latency / (self.workers * lanes)
         if self.limits is None:
             return network
         return max(network, self.limits.seconds(self.requests, self.latency))
@@ -508,7 +548,11 @@ class CrawlRun:
     @property
     def outside_stages(self) -> float:
         """Seconds spent outside the stages' loops: listing, parsing it, database set-up."""
-        return self.seconds - sum(s.seconds for s in self.stages)
+        inside = 0.0
+        for group in self.groups:
+            start = min(s.start for s in group)
+            inside += max(s.start + s.seconds for s in group) - start
+        return self.seconds - inside
 
     @property
     def cpu_ms_per_paper(self) -> float:

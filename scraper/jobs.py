@@ -1,8 +1,11 @@
 """What a run does: list papers -> read PDFs for code links -> fetch and scan repositories.
 
 Each stage reads what the previous one stored, so any stage can be re-run alone and a crash
-loses at most the items in flight. Network work runs in a small thread pool (the client keeps
-each host polite); all database writes happen on the calling thread.
+loses at most the items in flight. Network work runs in small thread pools, one per stage
+(:mod:`scraper.lanes`; the client keeps each host polite); all database writes happen on the
+calling thread. PDFs and repositories run at once: the proceedings site and GitHub have their
+own politeness intervals, so the repositories the first PDFs link are fetched while later PDFs
+are still being read (:meth:`Pipeline.read_and_scan`).
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -30,6 +32,7 @@ from scraper.errors import (
     RateLimited,
 )
 from scraper.http import HttpClient
+from scraper.lanes import Lane, bounded_map, drive
 from scraper.links import normalize_repo_url
 from scraper.matching import match_records
 from scraper.models import CodeLink, Paper, RepoMeta, RepoRef
@@ -48,6 +51,10 @@ R = TypeVar("R")
 # so readers in other processes get a turn).
 RELEASE_SECONDS = 2.0
 
+# While the repository lane has less work than threads, PDF results are written (and the
+# repositories they link queued) at least this often, instead of every RELEASE_SECONDS.
+FEED_SECONDS = 0.2
+
 # The progress label of the batched publication-commit lookups (GraphQL, with a token).
 COMMIT_LOOKUPS = "as of publication: commits"
 
@@ -57,6 +64,39 @@ Progress = Callable[[Iterable[Any], str, int], Iterable[Any]]
 
 def no_progress(items: Iterable[T], desc: str, total: int) -> Iterable[T]:
     return items
+
+
+class Tap:
+    """A progress wrapper fed one item at a time, for a stage whose results arrive mixed with
+    another stage's (see :meth:`Pipeline.read_and_scan`): ``progress`` wraps a source that
+    yields each :meth:`passed` item once, and ends at :meth:`close`."""
+
+    def __init__(self, progress: Progress, desc: str, total: int) -> None:
+        self._item: Any = None
+        self._done = False
+        self.bar = progress(self._source(), desc, total)
+        self._it = iter(self.bar)
+
+    def _source(self) -> Iterator[Any]:
+        while not self._done:
+            yield self._item
+
+    def passed(self, item: Any) -> None:
+        self._item = item
+        next(self._it)
+
+    def grow(self, more: int) -> None:
+        """``more`` items joined the stage (a tqdm bar's total grows; others ignore it)."""
+        total = getattr(self.bar, "total", None)
+        if isinstance(total, int) and hasattr(self.bar, "refresh"):
+            self.bar.total = total + more
+            self.bar.refresh()
+
+    def close(self) -> None:
+        """End the source, so the wrapper counts the last item and finishes as after a loop."""
+        if not self._done:
+            self._done = True
+            next(self._it, None)
 
 
 @dataclass
@@ -77,46 +117,15 @@ class RunReport:
         return "ok"
 
 
-def bounded_map(
-    fn: Callable[[T], R],
-    items: Iterable[T],
-    workers: int,
-    *,
-    on_idle: Callable[[], object] | None = None,
-    idle_after: float = 0.5,
-) -> Iterator[tuple[T, R | None, BaseException | None]]:
-    """Run ``fn`` over items with at most ``workers`` in flight; yield (item, result, error).
-
-    Results come back in completion order; at most ``2 * workers`` items are held at once, so
-    memory stays flat however many items there are. ``on_idle`` is called (in the consumer's
-    thread) once whenever no result has come for ``idle_after`` seconds: the place to write
-    what is pending and let readers at the database while the network stalls.
-    """
-    it = iter(items)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending: dict[Future[R], T] = {}
-
-        def fill() -> None:
-            while len(pending) < 2 * workers:
-                try:
-                    item = next(it)
-                except StopIteration:
-                    return
-                pending[pool.submit(fn, item)] = item
-
-        fill()
-        while pending:
-            timeout = idle_after if on_idle is not None else None
-            done, _ = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
-            if not done:
-                assert on_idle is not None
-                on_idle()
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                item = pending.pop(fut)
-                exc = fut.exception()
-                yield item, (None if exc else fut.result()), exc
-            fill()
+def _starving(repos: Lane[Any, Any], pdfs: Batch[PdfRecord]) -> bool:
+    """True when the repository lane has less work than threads while PDF results that link
+    repositories wait in their batch, and the batch was last written ``FEED_SECONDS`` ago or
+    more (writing each PDF alone would cost a transaction per paper)."""
+    return (
+        len(repos.queue) + len(repos.pending) < repos.workers
+        and time.monotonic() - pdfs.since >= FEED_SECONDS
+        and any(link.repo for record in pdfs.items for link in record.links)
+    )
 
 
 def page_code_links(papers: Iterable[Paper], source: str) -> list[CodeLink]:
@@ -333,7 +342,7 @@ class Pipeline:
         self.store.release()
         report.counts[f"links_{name}"] += sum(1 for link in links if link.repo)
 
-    # -- stage 2: PDFs -> code links -------------------------------------------------------------
+    # -- stages 2 and 3: PDFs -> code links, and the repositories they link ----------------------
 
     def _read_pdf(self, readers: PdfReaders, item: tuple[str, str | None]) -> PdfResult:
         paper_id, pdf_url = item
@@ -364,47 +373,151 @@ class Pipeline:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def read_pdfs(
-        self, venue: str, year: int, report: RunReport, run_id: int, limit: int | None
+    def read_and_scan(
+        self,
+        venue: str,
+        pdf_years: Sequence[int],
+        report: RunReport,
+        run_id: int,
+        limit: int | None,
+        scan_years: Sequence[int] | None,
     ) -> None:
+        """Read the PDFs of ``pdf_years`` and, at the same time, scan the due repositories of
+        ``scan_years`` (None: scan none): those known before the PDFs, then each one a PDF
+        reveals, as soon as its batch is written.
+
+        The two stages wait on different hosts' politeness intervals (the proceedings site,
+        GitHub), so a venue-year takes about as long as the longer of them instead of both
+        one after the other. Each stage has ``workers`` threads; all writes stay on this
+        thread. A spent quota or a host that keeps failing stops both (``report.stopped``).
+        """
+        rescan = self.client.settings.rescan_days
+        repos: Lane[RepoRef, tuple[RepoMeta, ScanResult | None]] = Lane(
+            "repositories", self._scan_repo, self.workers
+        )
+        queued: set[RepoRef] = set()
+        repo_batch = Batch(self._write_repos, self.store)
+        repo_tap: Tap | None = None
+        linked: Callable[[list[RepoRef]], None] | None = None
+        if scan_years is not None:
+            known = self.store.repos_to_scan(venue, scan_years, rescan)
+            queued.update(known)
+            repos.put(known)
+            repo_tap = Tap(self.progress, "repositories", len(known))
+
+            def linked(found: list[RepoRef]) -> None:
+                """Queue the due repositories among those a batch of PDFs linked."""
+                assert repo_tap is not None and scan_years is not None
+                due = self.store.repos_to_scan(venue, scan_years, rescan, among=found)
+                new = [repo for repo in due if repo not in queued]
+                if new:
+                    queued.update(new)
+                    repos.put(new)
+                    repo_tap.grow(len(new))
+
+        with repos, repo_batch:
+            try:
+                for year in pdf_years:
+                    if report.stopped or not self._read_year(
+                        venue, year, report, run_id, limit, repos, repo_batch, repo_tap, linked
+                    ):
+                        return
+                if repo_tap is None:
+                    return
+                repos.close()
+                for _, repo, result, exc in drive([repos], on_idle=repo_batch.idle):
+                    repo_tap.passed(repo)
+                    if self._on_repo(repo, result, exc, repo_batch, report, run_id):
+                        return
+            finally:
+                if repo_tap is not None:
+                    repo_tap.close()
+
+    def _read_year(
+        self,
+        venue: str,
+        year: int,
+        report: RunReport,
+        run_id: int,
+        limit: int | None,
+        repos: Lane[RepoRef, tuple[RepoMeta, ScanResult | None]],
+        repo_batch: Batch[tuple[RepoMeta, ScanResult | None]],
+        repo_tap: Tap | None,
+        linked: Callable[[list[RepoRef]], None] | None,
+    ) -> bool:
+        """Read one venue-year's PDFs while the repository lane runs on; False when the
+        run must stop."""
         todo = self.store.papers_without_text(venue, year)
         if limit is not None:
             todo = todo[:limit]
         readers = self._pdf_readers(len(todo))
-        batch = Batch(self.store.record_pdfs, self.store)
-        results = bounded_map(
-            lambda item: self._read_pdf(readers, item), todo, self.workers, on_idle=batch.idle
+
+        def write(records: list[PdfRecord]) -> None:
+            self.store.record_pdfs(records)
+            if linked is not None:
+                linked([link.repo for r in records for link in r.links if link.repo])
+
+        pdfs: Lane[tuple[str, str | None], PdfResult] = Lane(
+            "pdfs", lambda item: self._read_pdf(readers, item), self.workers
         )
+        pdfs.put(todo)
+        pdfs.close()
+        batch = Batch(write, self.store)
+        lanes = [pdfs, repos] if repo_tap is not None else [pdfs]
+
+        def idle() -> None:
+            batch.idle()
+            repo_batch.idle()
+
+        tap = Tap(self.progress, f"{venue.upper()} {year} PDFs", len(todo))
         # the fetching threads are stopped before anything else is closed
-        with closing(results), batch:
-            for (paper_id, pdf_url), result, exc in self.progress(
-                results, f"{venue.upper()} {year} PDFs", len(todo)
-            ):
-                if exc is None and result is not None:
-                    if not pdf_url:
-                        batch.add(PdfRecord(paper_id, "no_pdf"))
-                        continue
-                    status = "ok" if result.chars else "empty"
-                    batch.add(
-                        PdfRecord(
-                            paper_id,
-                            status,
-                            result.links,
-                            result.mentions,
-                            result.pages,
-                            result.chars,
-                        )
-                    )
-                    report.counts["pdfs_read"] += 1
-                    report.counts["code_links"] += sum(1 for link in result.links if link.repo)
-                elif isinstance(exc, (FwcensusError, PdfError)):
-                    batch.add(PdfRecord(paper_id, "error", detail=str(exc)))
-                    self.store.add_failure(run_id, "pdf", pdf_url or paper_id, str(exc))
-                    report.counts["items_failed"] += 1
-                    if isinstance(exc, RateLimited | NetworkError) and self._host_down(exc, report):
-                        return
-                elif exc is not None:
-                    raise exc
+        with closing(tap), batch, pdfs:
+            for lane, item, result, exc in drive(lanes, until=pdfs, on_idle=idle):
+                if lane is pdfs:
+                    tap.passed(item)
+                    if self._on_pdf(item, result, exc, batch, report, run_id):
+                        return False
+                    if linked is not None and _starving(repos, batch):
+                        batch.flush()  # write now: the links it holds feed the repositories
+                else:
+                    assert repo_tap is not None
+                    repo_tap.passed(item)
+                    if self._on_repo(item, result, exc, repo_batch, report, run_id):
+                        return False
+        return True
+
+    def _on_pdf(
+        self,
+        item: tuple[str, str | None],
+        result: PdfResult | None,
+        exc: BaseException | None,
+        batch: Batch[PdfRecord],
+        report: RunReport,
+        run_id: int,
+    ) -> bool:
+        """Record one PDF's result; True when the run must stop."""
+        paper_id, pdf_url = item
+        if exc is None and result is not None:
+            if not pdf_url:
+                batch.add(PdfRecord(paper_id, "no_pdf"))
+                return False
+            status = "ok" if result.chars else "empty"
+            batch.add(
+                PdfRecord(
+                    paper_id, status, result.links, result.mentions, result.pages, result.chars
+                )
+            )
+            report.counts["pdfs_read"] += 1
+            report.counts["code_links"] += sum(1 for link in result.links if link.repo)
+        elif isinstance(exc, (FwcensusError, PdfError)):
+            batch.add(PdfRecord(paper_id, "error", detail=str(exc)))
+            self.store.add_failure(run_id, "pdf", pdf_url or paper_id, str(exc))
+            report.counts["items_failed"] += 1
+            if isinstance(exc, RateLimited | NetworkError) and self._host_down(exc, report):
+                return True
+        elif exc is not None:
+            raise exc
+        return False
 
     def _host_down(self, exc: BaseException, report: RunReport) -> bool:
         """Stop a stage on a spent quota; note unreachable hosts (counted per run)."""
@@ -505,7 +618,7 @@ class Pipeline:
         self.store.record_framework_repos(rows)
         report.counts["framework_repos"] += len(rows)
 
-    # -- stage 3: repositories ----------------------------------------------------------------
+    # -- stage 3 alone: repositories ----------------------------------------------------------
 
     def _scan_repo(self, repo: RepoRef) -> tuple[RepoMeta, ScanResult | None]:
         if repo.host != "github":
@@ -532,6 +645,9 @@ class Pipeline:
             resp.close()
         return meta, result
 
+    def _write_repos(self, items: list[tuple[RepoMeta, ScanResult | None]]) -> None:
+        self.store.record_repos(items, "HEAD", self.detector_version)
+
     def scan_repos(
         self,
         report: RunReport,
@@ -539,36 +655,47 @@ class Pipeline:
         venue: str | None = None,
         years: Sequence[int] | None = None,
     ) -> None:
+        """Fetch and scan the due repositories of the selected papers (no PDF is read)."""
         todo = self.store.repos_to_scan(venue, years, self.client.settings.rescan_days)
-
-        def write(items: list[tuple[RepoMeta, ScanResult | None]]) -> None:
-            self.store.record_repos(items, "HEAD", self.detector_version)
-
-        batch = Batch(write, self.store)
+        batch = Batch(self._write_repos, self.store)
         results = bounded_map(self._scan_repo, todo, self.workers, on_idle=batch.idle)
         with closing(results), batch:
             for repo, result, exc in self.progress(results, "repositories", len(todo)):
-                if exc is None and result is not None:
-                    meta, scan = result
-                    batch.add((meta, scan))
-                    if scan is None:
-                        report.counts[f"repos_{meta.status}"] += 1
-                    elif scan.status in ("ok", "empty"):
-                        report.counts["repos_scanned"] += 1
-                    else:
-                        report.counts[f"repos_{scan.status}"] += 1
-                        if scan.status == "error":  # e.g. a truncated download: retried later
-                            self.store.add_failure(run_id, "repo", repo.repo_id, scan.detail or "")
-                            report.counts["items_failed"] += 1
-                elif isinstance(exc, FwcensusError):
-                    if not isinstance(exc, RateLimited):  # a spent quota is not the repo's fault
-                        self.store.record_repo_failure(repo, "error", str(exc))
-                    self.store.add_failure(run_id, "repo", repo.repo_id, str(exc))
+                if self._on_repo(repo, result, exc, batch, report, run_id):
+                    return
+
+    def _on_repo(
+        self,
+        repo: RepoRef,
+        result: tuple[RepoMeta, ScanResult | None] | None,
+        exc: BaseException | None,
+        batch: Batch[tuple[RepoMeta, ScanResult | None]],
+        report: RunReport,
+        run_id: int,
+    ) -> bool:
+        """Record one repository's fetch and scan; True when the run must stop."""
+        if exc is None and result is not None:
+            meta, scan = result
+            batch.add((meta, scan))
+            if scan is None:
+                report.counts[f"repos_{meta.status}"] += 1
+            elif scan.status in ("ok", "empty"):
+                report.counts["repos_scanned"] += 1
+            else:
+                report.counts[f"repos_{scan.status}"] += 1
+                if scan.status == "error":  # e.g. a truncated download: retried later
+                    self.store.add_failure(run_id, "repo", repo.repo_id, scan.detail or "")
                     report.counts["items_failed"] += 1
-                    if isinstance(exc, RateLimited | NetworkError) and self._host_down(exc, report):
-                        return
-                elif exc is not None:
-                    raise exc
+        elif isinstance(exc, FwcensusError):
+            if not isinstance(exc, RateLimited):  # a spent quota is not the repo's fault
+                self.store.record_repo_failure(repo, "error", str(exc))
+            self.store.add_failure(run_id, "repo", repo.repo_id, str(exc))
+            report.counts["items_failed"] += 1
+            if isinstance(exc, RateLimited | NetworkError) and self._host_down(exc, report):
+                return True
+        elif exc is not None:
+            raise exc
+        return False
 
 
 @dataclass(frozen=True)
@@ -718,12 +845,8 @@ def run(
             for name in aggregators:
                 pipe.collect_links(venue, year, name, report, run_id, force=refresh)
         read_pdfs = chosen is None or "aggregator" not in getattr(chosen, "KIND", "venue")
-        for year in listed if read_pdfs else []:
-            if report.stopped:
-                break
-            pipe.read_pdfs(venue, year, report, run_id, limit)
-        if not report.stopped:
-            pipe.scan_repos(report, run_id, venue, years)
+        # PDFs and repositories at once: repositories are scanned as PDFs reveal them
+        pipe.read_and_scan(venue, listed if read_pdfs else [], report, run_id, limit, years)
         if not report.stopped and client.settings.publication_snapshots:
             pipe.scan_snapshots(venue, years, report, run_id)
         if listed and not report.stopped and not source:

@@ -569,9 +569,11 @@ class Store:
         venue: str | None = None,
         years: Sequence[int] | None = None,
         rescan_days: float | None = None,
+        among: Iterable[RepoRef] | None = None,
     ) -> list[RepoRef]:
         """Repositories linked (officially) from the selected papers that are due: never
-        scanned, failed and due again (backoff), or scanned more than ``rescan_days`` ago."""
+        scanned, failed and due again (backoff), or scanned more than ``rescan_days`` ago.
+        With ``among``, only those of these repositories (the ones a batch of PDFs linked)."""
         now = utcnow()
         sql = (
             "SELECT DISTINCT r.host, r.owner, r.name FROM repos r "
@@ -590,6 +592,12 @@ class Store:
         if years is not None:
             sql += " AND list_contains(?, p.year)"
             params.append(list(years))
+        if among is not None:
+            ids = sorted({repo.repo_id for repo in among})
+            if not ids:
+                return []
+            sql += " AND list_contains(?, r.repo_id)"
+            params.append(ids)
         sql += " ORDER BY 1, 2, 3"
         return [RepoRef(h, o, n) for h, o, n in self.con.execute(sql, params).fetchall()]
 

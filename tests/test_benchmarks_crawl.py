@@ -3,6 +3,7 @@ sizes, so the scripts keep working as the pipeline and the store change."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import time
 from pathlib import Path
@@ -42,7 +43,14 @@ def test_a_crawl_run_reads_every_paper_and_counts_requests_per_stage(tmp_path):
     assert (repos.items, repos.requests) == (6, 12)  # metadata + tarball each
     # the client's counters and what the server saw agree
     assert len(seen) == sum(run.requests.values())
-    assert run.ideal_seconds >= 0.01 * (2 + 2 * 1 + 2 * 2)  # 2 rounds of 3 workers per stage
+    # PDFs and repositories ran at once: one group; its ideal is the longer stage (2 rounds
+    # of 3 workers, 2 requests each) plus one PDF before the first repository
+    assert [sorted(s.name for s in g) for g in run.groups] == [
+        ["CVPR 2019 PDFs", "repositories"],
+        ["as of publication"],
+    ]
+    assert abs(run.group_ideal(run.groups[0]) - 0.01 * (2 * 2 + 1)) < 1e-9
+    assert run.ideal_seconds >= run.outside_ideal + 0.05
     assert 0 < run.efficiency <= 1.05
     assert run.seconds > run.outside_stages >= 0
 
@@ -134,6 +142,26 @@ def test_the_ideal_under_per_host_limits_is_the_busiest_hosts_intervals():
     assert run.ideal_seconds == 1.2 + 7.2
     assert run.site_seconds == 7.2  # codeload's 8 requests; cvf's could overlap them
     assert crawl.CrawlRun("y", 4, 0.2, 8, 8, 10.0, 1.0, {"a": 18}).site_seconds == 18 * 0.2 / 4
+
+
+def test_stages_that_ran_at_once_count_once_in_the_ideal_and_in_the_time():
+    pdfs = crawl.Stage("CVPR 2019 PDFs", 10, 10, 10.5, {"cvf": 10}, start=100.01)
+    repos = crawl.Stage("repositories", 10, 30, 11.0, {"api": 20, "codeload": 10}, start=100.0)
+    later = crawl.Stage("as of publication", 10, 10, 1.0, {"api": 10}, start=112.0)
+    limits = crawl.HostLimits({"api": 0.25, "codeload": 0.5}, 1.0)
+    run = crawl.CrawlRun(
+        "x", 4, 0.1, 10, 10, 14.0, 1.0, {"cvf": 12, "api": 31, "codeload": 10},
+        stages=(later, repos, pdfs), limits=limits,
+    )  # fmt: skip
+    assert run.groups == [[repos, pdfs], [later]]  # in the order they began
+    # PDFs: 9 intervals of 1 s + 0.1; repositories: codeload's 9 of 0.5 s + 0.1 (api's 19
+    # of 0.25 s: 4.85); the longer (9.1 s) plus one repository (3 requests, 0.3 s) after it
+    assert abs(run.group_ideal([repos, pdfs]) - (9.1 + 0.3)) < 1e-9
+    assert abs(run.group_ideal([later]) - (9 * 0.25 + 0.1)) < 1e-9
+    assert abs(run.outside_stages - (14.0 - 11.0 - 1.0)) < 1e-9  # the union of the windows
+    # no limits: the network term counts the two lanes' workers
+    free = dataclasses.replace(run, limits=None)
+    assert abs(free.site_seconds - 53 * 0.1 / (4 * 2)) < 1e-9
 
 
 def test_an_unchanged_rerun_with_the_cache_costs_one_304_then_nothing(tmp_path):

@@ -187,23 +187,6 @@ def test_a_repository_not_pushed_since_the_conference_needs_no_request_for_its_s
     assert len(commits) == len(rows) - len(skipped) - 1
 
 
-def test_bounded_map_calls_on_idle_while_the_network_stalls():
-    import time
-
-    calls = []
-
-    def slow(x):
-        time.sleep(0.3 if x == 2 else 0.0)
-        return x * 10
-
-    out = list(
-        jobs.bounded_map(slow, range(4), 2, on_idle=lambda: calls.append(1), idle_after=0.05)
-    )
-    assert sorted(r for _i, r, _e in out) == [0, 10, 20, 30]
-    assert len(calls) >= 1  # item 2 kept everyone waiting once
-    assert list(jobs.bounded_map(lambda x: x, [1], 1)) == [(1, 1, None)]
-
-
 def test_a_batch_writes_every_fifty_but_releases_the_database_on_time_or_when_idle():
     class FakeStore:
         releases = 0
@@ -231,3 +214,63 @@ def test_a_batch_writes_every_fifty_but_releases_the_database_on_time_or_when_id
         batch.add(3)
         batch.released -= jobs.Batch.seconds
     assert written[-1] == [3] and store.releases == 3
+
+
+def test_repositories_are_scanned_while_the_pdfs_are_still_being_read(tmp_path, web):
+    """The proceedings site allows one request per 0.25 s, GitHub is not limited here: the
+    repositories the first PDFs link are fetched before the last PDF is, and every one of the
+    venue-year's repositories is scanned once."""
+    settings = web.settings(backoff=0.0, host_intervals={"openaccess.thecvf.com": 0.25})
+    with Store.open(tmp_path / "db.duckdb") as store, HttpClient(settings) as client:
+        report = jobs.run(store, client, "iccv", [2021], sizes=world.venue_sizes(), workers=2)
+        assert report.status == "ok", report.errors
+        order = list(web.hits)  # paths in the order they were first asked for
+        pdfs = [i for i, path in enumerate(order) if path.endswith(".pdf")]
+        repo_requests = [i for i, path in enumerate(order) if path.startswith("/codeload/")]
+        assert len(pdfs) == 10 and repo_requests
+        assert repo_requests[0] < pdfs[-1]  # overlap: a tarball before the last PDF
+        statuses = store.query(
+            "SELECT r.status FROM repos r WHERE r.repo_id IN "
+            "(SELECT repo_id FROM code_links WHERE repo_id IS NOT NULL)"
+        ).status.tolist()
+        assert statuses and "pending" not in statuses  # every linked repository was fetched
+        tarballs = [path for path in order if path.startswith("/codeload/")]
+        assert len(tarballs) == report.counts["repos_scanned"]
+        assert all(web.hits[path] == 1 for path in tarballs)  # each once
+
+
+def test_a_tap_shows_results_of_a_stage_mixed_with_another_on_its_own_progress():
+    import io
+
+    from tqdm import tqdm
+
+    seen: list[tuple[str, int, list[object], bool]] = []
+
+    def recording(items, desc, total):
+        got: list[object] = []
+        entry = (desc, total, got, False)
+        seen.append(entry)
+        for item in items:
+            got.append(item)
+            yield item
+        seen[seen.index(entry)] = (desc, total, got, True)  # the loop ended normally
+
+    tap = jobs.Tap(recording, "repositories", 2)
+    for item in ("a", "b", "c"):
+        tap.passed(item)
+    tap.close()
+    tap.close()  # twice is harmless
+    assert seen == [("repositories", 2, ["a", "b", "c"], True)]
+
+    out = io.StringIO()
+    bar = jobs.Tap(
+        lambda items, desc, total: tqdm(items, desc=desc, total=total, file=out, disable=False),
+        "repositories",
+        1,
+    )
+    bar.passed("a")
+    bar.grow(2)  # two more repositories joined while it ran
+    bar.passed("b")
+    bar.passed("c")
+    bar.close()
+    assert (bar.bar.n, bar.bar.total) == (3, 3) and "3/3" in out.getvalue()
