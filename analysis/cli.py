@@ -172,39 +172,30 @@ def _run_pipeline(
     from scraper.http import HttpClient
 
     store, lock = _open_writer(settings, wait)
-    reports = []
     try:
         with HttpClient(settings) as client:
-            for venue, years in plan:
-                start = time.monotonic()
-                report = jobs.run(
-                    store,
-                    client,
-                    venue,
-                    years,
-                    limit=limit,
-                    source=source,
-                    progress=tqdm_progress,
-                    command=command,
-                    sizes=sizes,
-                    refresh=refresh,
-                )
-                reports.append(report)
-                if not quiet:
-                    click.echo(
-                        f"{venue.upper()} {_years_label(years)}: "
-                        + _summary(report, time.monotonic() - start)
-                    )
+            start = time.monotonic()
+            # every venue of the plan at once: each site and GitHub keep their own pace
+            reports = jobs.run_plan(
+                store,
+                client,
+                plan,
+                limit=limit,
+                source=source,
+                progress=tqdm_progress,
+                command=command,
+                sizes=sizes,
+                refresh=refresh,
+            )
+            took = time.monotonic() - start
+            if not quiet:
+                for (venue, years), report in zip(plan, reports, strict=True):
+                    label = f"{venue.upper()} {jobs.years_label(years)}: "
+                    click.echo(label + _summary(report, took))
     finally:
         store.close()
         lock.release()
     return reports
-
-
-def _years_label(years: list[int]) -> str:
-    if len(years) > 1 and years == list(range(years[0], years[-1] + 1)):
-        return f"{years[0]}-{years[-1]}"
-    return ",".join(map(str, years))
 
 
 @cli.command()

@@ -14,7 +14,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import closing
+from contextlib import ExitStack, closing
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from datetime import time as time_of_day
@@ -189,6 +189,26 @@ class Batch(Generic[T]):
 
     def __exit__(self, *exc: object) -> None:
         self.flush()
+
+
+@dataclass
+class VenueWork:
+    """One venue's share of :meth:`Pipeline.read_and_scan`: the years whose PDFs it reads,
+    the years whose repositories it scans (None: none), and the run it reports to."""
+
+    venue: str
+    pdf_years: Sequence[int]
+    scan_years: Sequence[int] | None
+    report: RunReport
+    run_id: int
+
+
+def years_label(years: Sequence[int]) -> str:
+    """``2019-2024`` for consecutive years, else ``2019,2021``."""
+    years = list(years)
+    if len(years) > 1 and years == list(range(years[0], years[-1] + 1)):
+        return f"{years[0]}-{years[-1]}"
+    return ",".join(map(str, years))
 
 
 class Pipeline:
@@ -373,118 +393,133 @@ class Pipeline:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def read_and_scan(
-        self,
-        venue: str,
-        pdf_years: Sequence[int],
-        report: RunReport,
-        run_id: int,
-        limit: int | None,
-        scan_years: Sequence[int] | None,
-    ) -> None:
-        """Read the PDFs of ``pdf_years`` and, at the same time, scan the due repositories of
-        ``scan_years`` (None: scan none): those known before the PDFs, then each one a PDF
-        reveals, as soon as its batch is written.
+    def read_and_scan(self, work: Sequence[VenueWork], limit: int | None) -> None:
+        """Read the PDFs of every venue's ``pdf_years`` and, at the same time, scan the due
+        repositories of its ``scan_years`` (None: none): those known before the PDFs, then
+        each one a PDF reveals, as soon as its batch is written.
 
-        The two stages wait on different hosts' politeness intervals (the proceedings site,
-        GitHub), so a venue-year takes about as long as the longer of them instead of both
-        one after the other. Each stage has ``workers`` threads; all writes stay on this
-        thread. A spent quota or a host that keeps failing stops both (``report.stopped``).
+        Every venue's PDFs have their own lane, the repositories one shared lane, each with
+        ``workers`` threads, all driven from this thread (which does every write). Venues on
+        different sites and GitHub each wait on their own host's politeness interval, so the
+        whole takes about as long as its busiest host needs instead of the sum of the stages.
+        A venue whose site keeps failing stops its own lane; a spent GitHub quota stops the
+        repository lane (``report.stopped``: the next run resumes); the rest goes on.
         """
         rescan = self.client.settings.rescan_days
         repos: Lane[RepoRef, tuple[RepoMeta, ScanResult | None]] = Lane(
             "repositories", self._scan_repo, self.workers
         )
-        queued: set[RepoRef] = set()
+        owner: dict[RepoRef, VenueWork] = {}  # the venue each repository is scanned for
+        scanning = [w for w in work if w.scan_years is not None]
+        for w in scanning:
+            assert w.scan_years is not None
+            for repo in self.store.repos_to_scan(w.venue, w.scan_years, rescan):
+                owner.setdefault(repo, w)
+        repos.put(list(owner))
         repo_batch = Batch(self._write_repos, self.store)
-        repo_tap: Tap | None = None
-        linked: Callable[[list[RepoRef]], None] | None = None
-        if scan_years is not None:
-            known = self.store.repos_to_scan(venue, scan_years, rescan)
-            queued.update(known)
-            repos.put(known)
-            repo_tap = Tap(self.progress, "repositories", len(known))
 
-            def linked(found: list[RepoRef]) -> None:
-                """Queue the due repositories among those a batch of PDFs linked."""
-                assert repo_tap is not None and scan_years is not None
-                due = self.store.repos_to_scan(venue, scan_years, rescan, among=found)
-                new = [repo for repo in due if repo not in queued]
+        with ExitStack() as stack:
+            stack.enter_context(repos)  # (exits last: its threads stop first)
+            stack.enter_context(repo_batch)
+            repo_tap = None
+            if scanning:
+                repo_tap = Tap(self.progress, "repositories", len(owner))
+                stack.callback(repo_tap.close)
+
+            def linked(w: VenueWork, found: list[RepoRef]) -> None:
+                """Queue the due repositories among those a batch of ``w``'s PDFs linked."""
+                if w.scan_years is None or repo_tap is None or repos.closed:
+                    return
+                due = self.store.repos_to_scan(w.venue, w.scan_years, rescan, among=found)
+                new = [repo for repo in due if repo not in owner]
                 if new:
-                    queued.update(new)
+                    owner.update((repo, w) for repo in new)
                     repos.put(new)
                     repo_tap.grow(len(new))
 
-        with repos, repo_batch:
-            try:
-                for year in pdf_years:
-                    if report.stopped or not self._read_year(
-                        venue, year, report, run_id, limit, repos, repo_batch, repo_tap, linked
-                    ):
-                        return
-                if repo_tap is None:
-                    return
-                repos.close()
-                for _, repo, result, exc in drive([repos], on_idle=repo_batch.idle):
-                    repo_tap.passed(repo)
-                    if self._on_repo(repo, result, exc, repo_batch, report, run_id):
-                        return
-            finally:
-                if repo_tap is not None:
-                    repo_tap.close()
+            pdf_lanes = {}
+            for w in work:
+                lane = self._pdf_lane(w, limit, linked, stack)
+                if lane is not None:
+                    pdf_lanes[lane[0]] = lane
+            batches = [batch for _, _, batch, _ in pdf_lanes.values()]
 
-    def _read_year(
+            def idle() -> None:
+                for batch in batches:
+                    batch.idle()
+                repo_batch.idle()
+
+            lanes: list[Lane[Any, Any]] = [*pdf_lanes, repos]
+            for lane, item, result, exc in drive(lanes, until=list(pdf_lanes), on_idle=idle):
+                if lane is repos:
+                    assert repo_tap is not None
+                    repo_tap.passed(item)
+                    self._repo_done(item, result, exc, owner[item], repo_batch, scanning, repos)
+                    continue
+                _, w, batch, tap = pdf_lanes[lane]
+                tap.passed(item)
+                if self._on_pdf(item, result, exc, batch, w.report, w.run_id):
+                    lane.stop()  # this venue's site: the other lanes go on
+                elif w.scan_years is not None and _starving(repos, batch):
+                    batch.flush()  # write now: the links it holds feed the repositories
+            for batch in batches:
+                batch.flush()  # the last PDFs' repositories join the lane
+            if repo_tap is None or repos.closed:
+                return
+            repos.close()
+            for _, repo, result, exc in drive([repos], on_idle=repo_batch.idle):
+                repo_tap.passed(repo)
+                self._repo_done(repo, result, exc, owner[repo], repo_batch, scanning, repos)
+
+    def _pdf_lane(
         self,
-        venue: str,
-        year: int,
-        report: RunReport,
-        run_id: int,
+        w: VenueWork,
         limit: int | None,
-        repos: Lane[RepoRef, tuple[RepoMeta, ScanResult | None]],
-        repo_batch: Batch[tuple[RepoMeta, ScanResult | None]],
-        repo_tap: Tap | None,
-        linked: Callable[[list[RepoRef]], None] | None,
-    ) -> bool:
-        """Read one venue-year's PDFs while the repository lane runs on; False when the
-        run must stop."""
-        todo = self.store.papers_without_text(venue, year)
-        if limit is not None:
-            todo = todo[:limit]
+        linked: Callable[[VenueWork, list[RepoRef]], None],
+        stack: ExitStack,
+    ) -> tuple[Lane[tuple[str, str | None], PdfResult], VenueWork, Batch[PdfRecord], Tap] | None:
+        """A venue's lane of unread PDFs (every year, in order), its batch and its progress
+        (closed by ``stack``), or None when it has no PDFs to read."""
+        if not w.pdf_years or w.report.stopped:
+            return None
+        todo: list[tuple[str, str | None]] = []
+        for year in w.pdf_years:
+            unread = self.store.papers_without_text(w.venue, year)
+            todo += unread[:limit] if limit is not None else unread
         readers = self._pdf_readers(len(todo))
 
         def write(records: list[PdfRecord]) -> None:
             self.store.record_pdfs(records)
-            if linked is not None:
-                linked([link.repo for r in records for link in r.links if link.repo])
+            linked(w, [link.repo for r in records for link in r.links if link.repo])
 
-        pdfs: Lane[tuple[str, str | None], PdfResult] = Lane(
-            "pdfs", lambda item: self._read_pdf(readers, item), self.workers
+        lane: Lane[tuple[str, str | None], PdfResult] = Lane(
+            f"{w.venue}-pdfs", lambda item: self._read_pdf(readers, item), self.workers
         )
-        pdfs.put(todo)
-        pdfs.close()
+        lane.put(todo)
+        lane.close()
+        tap = Tap(self.progress, f"{w.venue.upper()} {years_label(w.pdf_years)} PDFs", len(todo))
         batch = Batch(write, self.store)
-        lanes = [pdfs, repos] if repo_tap is not None else [pdfs]
+        stack.callback(tap.close)
+        stack.enter_context(batch)
+        stack.enter_context(lane)  # (exits first: its threads stop before the batch is written)
+        return lane, w, batch, tap
 
-        def idle() -> None:
-            batch.idle()
-            repo_batch.idle()
-
-        tap = Tap(self.progress, f"{venue.upper()} {year} PDFs", len(todo))
-        # the fetching threads are stopped before anything else is closed
-        with closing(tap), batch, pdfs:
-            for lane, item, result, exc in drive(lanes, until=pdfs, on_idle=idle):
-                if lane is pdfs:
-                    tap.passed(item)
-                    if self._on_pdf(item, result, exc, batch, report, run_id):
-                        return False
-                    if linked is not None and _starving(repos, batch):
-                        batch.flush()  # write now: the links it holds feed the repositories
-                else:
-                    assert repo_tap is not None
-                    repo_tap.passed(item)
-                    if self._on_repo(item, result, exc, repo_batch, report, run_id):
-                        return False
-        return True
+    def _repo_done(
+        self,
+        repo: RepoRef,
+        result: tuple[RepoMeta, ScanResult | None] | None,
+        exc: BaseException | None,
+        w: VenueWork,
+        batch: Batch[tuple[RepoMeta, ScanResult | None]],
+        scanning: Sequence[VenueWork],
+        repos: Lane[Any, Any],
+    ) -> None:
+        """Record one repository for the venue it is scanned for; on a spent quota or a host
+        that keeps failing, stop the lane and tell every venue still scanning."""
+        if self._on_repo(repo, result, exc, batch, w.report, w.run_id):
+            repos.stop()
+            for other in scanning:
+                other.report.stopped = other.report.stopped or w.report.stopped
 
     def _on_pdf(
         self,
@@ -817,50 +852,101 @@ def run(
 ) -> RunReport:
     """Collect, read and scan one venue over some years; record the run. Never raises for
     per-item problems (they are stored as failures); raises only for broken set-up."""
+    return run_plan(
+        store,
+        client,
+        [(venue, years)],
+        limit=limit,
+        source=source,
+        progress=progress,
+        workers=workers,
+        command=command,
+        sizes=sizes,
+        aggregators=aggregators,
+        refresh=refresh,
+    )[0]
+
+
+def run_plan(
+    store: Store,
+    client: HttpClient,
+    plan: Sequence[tuple[str, Sequence[int]]],
+    *,
+    limit: int | None = None,
+    source: str | None = None,
+    progress: Progress = no_progress,
+    workers: int = 4,
+    command: str = "run",
+    sizes: VenueSizes | None = None,
+    aggregators: Sequence[str] | None = None,
+    refresh: bool = False,
+) -> list[RunReport]:
+    """Collect, read and scan several venues, each over some years; one recorded run (and
+    report) per venue, in the plan's order.
+
+    Each venue's paper lists and aggregator links come first, one venue after the other (a
+    few requests each). Then every venue's PDFs and all their repositories are read at once
+    (:meth:`Pipeline.read_and_scan`): venues on different sites wait on different hosts, so
+    the plan takes about as long as its busiest site needs. Then each venue's scan as of
+    publication, and the frameworks' own star counts (at most once a day). Never raises for
+    per-item problems; raises only for broken set-up (every run is then recorded failed).
+    """
     pipe = Pipeline(store, client, progress=progress, workers=workers, sizes=sizes)
-    report = RunReport()
     if aggregators is None:
         aggregators = client.settings.aggregators
-    args = {
-        "venue": venue,
-        "years": list(years),
-        "limit": limit,
-        "source": source,
-        "aggregators": list(aggregators),
-    }
-    run_id = store.start_run(command, args)
     chosen = load_source(source) if source else None
     aggregator_only = chosen is not None and not lists_papers(chosen)
+    read_pdfs = chosen is None or "aggregator" not in getattr(chosen, "KIND", "venue")
+    link_sources = [source] if aggregator_only else ([] if source else list(aggregators))
+    work: list[VenueWork] = []
+    listed_any = False
     try:
-        if aggregator_only:
-            listed = list(years)  # links for the papers already stored
-        else:
-            listed = [
-                y
-                for y in years
-                if pipe.collect_papers(venue, y, report, run_id, limit, source, force=refresh)
-            ]
-        aggregators = [source] if aggregator_only else ([] if source else list(aggregators))
-        for year in listed:
-            for name in aggregators:
-                pipe.collect_links(venue, year, name, report, run_id, force=refresh)
-        read_pdfs = chosen is None or "aggregator" not in getattr(chosen, "KIND", "venue")
+        for venue, years in plan:
+            report = RunReport()
+            args = {
+                "venue": venue,
+                "years": list(years),
+                "limit": limit,
+                "source": source,
+                "aggregators": list(aggregators),
+            }
+            w = VenueWork(venue, [], list(years), report, store.start_run(command, args))
+            work.append(w)
+            if aggregator_only:
+                listed = list(years)  # links for the papers already stored
+            else:
+                listed = [
+                    y
+                    for y in years
+                    if pipe.collect_papers(venue, y, report, w.run_id, limit, source, refresh)
+                ]
+            for year in listed:
+                for name in link_sources:
+                    pipe.collect_links(venue, year, name, report, w.run_id, force=refresh)
+            w.pdf_years = listed if read_pdfs else []
+            listed_any = listed_any or bool(listed)
         # PDFs and repositories at once: repositories are scanned as PDFs reveal them
-        pipe.read_and_scan(venue, listed if read_pdfs else [], report, run_id, limit, years)
-        if not report.stopped and client.settings.publication_snapshots:
-            pipe.scan_snapshots(venue, years, report, run_id)
-        if listed and not report.stopped and not source:
-            pipe.fetch_framework_stars(report, run_id)
+        pipe.read_and_scan(work, limit)
+        for w in work:
+            if not w.report.stopped and client.settings.publication_snapshots:
+                assert w.scan_years is not None
+                pipe.scan_snapshots(w.venue, w.scan_years, w.report, w.run_id)
+        first = next((w for w in work if not w.report.stopped), None)
+        if listed_any and first is not None and not source:
+            pipe.fetch_framework_stars(first.report, first.run_id)
     except BaseException as exc:
-        store.finish_run(run_id, "failed", dict(report.counts), error=str(exc) or repr(exc))
+        for w in work:
+            store.finish_run(w.run_id, "failed", dict(w.report.counts), error=str(exc) or repr(exc))
         raise
     finally:
         pipe.close()
-    store.finish_run(
-        run_id,
-        report.status,
-        dict(report.counts),
-        error="; ".join(report.errors + ([report.stopped] if report.stopped else [])) or None,
-    )
-    report.counts["run_id"] = run_id
-    return report
+    for w in work:
+        report = w.report
+        store.finish_run(
+            w.run_id,
+            report.status,
+            dict(report.counts),
+            error="; ".join(report.errors + ([report.stopped] if report.stopped else [])) or None,
+        )
+        report.counts["run_id"] = w.run_id
+    return [w.report for w in work]

@@ -81,21 +81,23 @@ Result = tuple[Lane[Any, Any], Any, Any, BaseException | None]
 
 def drive(
     lanes: Sequence[Lane[Any, Any]],
-    until: Lane[Any, Any] | None = None,
+    until: Sequence[Lane[Any, Any]] | None = None,
     *,
     on_idle: Callable[[], object] | None = None,
     idle_after: float = 0.5,
 ) -> Iterator[Result]:
     """Run the lanes; yield ``(lane, item, result, error)`` in completion order.
 
-    Stops when ``until`` has finished (default: every lane); the other lanes keep their
-    queues and the items in flight for the next call. The caller may ``put`` into an open lane
-    or close it between two results. ``on_idle`` is called (in this thread) once whenever no
-    result has come for ``idle_after`` seconds: the place to write what is pending.
+    Stops when the lanes of ``until`` have finished (default: every lane); the other lanes
+    keep their queues and the items in flight for the next call. Between two results the
+    caller may ``put`` into an open lane, close it, or ``stop`` one (its results still in
+    flight are dropped). ``on_idle`` is called (in this thread) once whenever no result has
+    come for ``idle_after`` seconds: the place to write what is pending.
     """
+    watched = lanes if until is None else until
 
     def done() -> bool:
-        return until.finished if until is not None else all(lane.finished for lane in lanes)
+        return all(lane.finished for lane in watched)
 
     while not done():
         for lane in lanes:
@@ -104,15 +106,16 @@ def drive(
         if not waiting:
             open_lanes = [lane.name for lane in lanes if not lane.finished]
             raise RuntimeError(f"lanes {open_lanes} wait for items that nothing will put")
-        finished, _ = wait(
-            waiting, timeout=idle_after if on_idle else None, return_when=FIRST_COMPLETED
-        )
+        timeout = idle_after if on_idle is not None else None
+        finished, _ = wait(waiting, timeout=timeout, return_when=FIRST_COMPLETED)
         if not finished:
             assert on_idle is not None
             on_idle()
             finished, _ = wait(waiting, return_when=FIRST_COMPLETED)
         for fut in finished:
             lane = waiting[fut]
+            if fut not in lane.pending:
+                continue  # its lane was stopped while an earlier result was handled
             item = lane.pending.pop(fut)
             exc = fut.exception()
             yield lane, item, (None if exc else fut.result()), exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 crawl = load_benchmark("crawl")
 ingest = load_benchmark("ingest")
 memory = load_benchmark("memory")
+plan = load_benchmark("plan")
 
 
 def _web(listings: list[tuple[int, int]], mode: str = "thread"):
@@ -207,6 +209,40 @@ def test_crawl_main_prints_the_tables_and_the_ratios(capsys):
     assert "Crawl throughput" in out and "Per stage" in out and "Re-runs" in out
     assert "papers/s vs naive loop: w1 " in out and ", w2 " in out
     assert out.rstrip().endswith("PASS: request counts, politeness and cache targets")
+
+
+# --- plan.py ------------------------------------------------------------------------------------
+
+
+def test_the_plan_world_serves_a_neurips_listing_the_real_parser_reads():
+    from scraper.sources import neurips
+
+    web = plan.world_resources(3)
+    url = f"https://proceedings.neurips.cc/paper_files/paper/{plan.YEAR}"
+    listing = neurips.parse_listing(web[f"/neurips/paper_files/paper/{plan.YEAR}"].body, url, 2019)
+    assert len(listing.papers) == 3 and listing.skipped == 0
+    for paper in listing.papers:
+        pdf = neurips.pdf_url_for(paper.page_url or "")
+        assert pdf and pdf.removeprefix("https://proceedings.neurips.cc") in {
+            path.removeprefix("/neurips") for path in web if path.endswith(".pdf")
+        }
+
+
+def test_plan_main_reads_both_venues_both_ways_and_at_once_is_faster(capsys):
+    code = plan.main(["--papers=3", "--latency=0.01", "--server=thread", "--scale=0.2"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    found = dict(
+        (mode, (int(papers), int(repos), float(seconds)))
+        for mode, papers, repos, seconds in re.findall(
+            r"  (one after the other|at once): (\d+) papers, (\d+) repos in ([\d.]+)s", out
+        )
+    )
+    after, together = found["one after the other"], found["at once"]
+    assert after[:2] == together[:2] == (6, 6)
+    assert together[2] < after[2]  # venues on two sites: their intervals overlap
+    assert "speed-up" in out and "sites/s" in out
+    assert out.rstrip().endswith("every PDF read and every repository scanned both ways")
 
 
 # --- ingest.py ----------------------------------------------------------------------------------

@@ -234,7 +234,7 @@ def test_repositories_are_scanned_while_the_pdfs_are_still_being_read(tmp_path, 
             "(SELECT repo_id FROM code_links WHERE repo_id IS NOT NULL)"
         ).status.tolist()
         assert statuses and "pending" not in statuses  # every linked repository was fetched
-        tarballs = [path for path in order if path.startswith("/codeload/")]
+        tarballs = [path for path in order if path.endswith("/tar.gz/HEAD")]
         assert len(tarballs) == report.counts["repos_scanned"]
         assert all(web.hits[path] == 1 for path in tarballs)  # each once
 
@@ -274,3 +274,40 @@ def test_a_tap_shows_results_of_a_stage_mixed_with_another_on_its_own_progress()
     bar.passed("c")
     bar.close()
     assert (bar.bar.n, bar.bar.total) == (3, 3) and "3/3" in out.getvalue()
+
+
+def test_a_plan_reads_its_venues_at_once_each_with_its_own_run(tmp_path, web):
+    settings = web.settings(backoff=0.0, host_intervals={"openaccess.thecvf.com": 0.05})
+    plan = [("cvpr", [2021]), ("iccv", [2021])]
+    with Store.open(tmp_path / "db.duckdb") as store, HttpClient(settings) as client:
+        reports = jobs.run_plan(store, client, plan, sizes=world.venue_sizes(), workers=2)
+        runs = store.query("SELECT run_id, status, args FROM runs ORDER BY run_id")
+    assert [r.status for r in reports] == ["ok", "ok"]
+    assert [r.counts["pdfs_read"] for r in reports] == [13, 10]
+    assert [r.counts["run_id"] for r in reports] == runs.run_id.tolist()
+    assert ['"cvpr"' in a and '"iccv"' not in a for a in runs.args] == [True, False]
+    order = [path for path in web.hits if path.endswith(".pdf")]
+    cvpr = [i for i, path in enumerate(order) if "/CVPR2021/" in path]
+    iccv = [i for i, path in enumerate(order) if "/ICCV2021/" in path]
+    assert len(cvpr) == 13 and len(iccv) == 10
+    assert iccv[0] < cvpr[-1]  # the second venue did not wait for the first
+    # every repository once (its HEAD; the scan as of publication asks for commits), counted
+    # for one venue
+    tarballs = [path for path in web.hits if path.endswith("/tar.gz/HEAD")]
+    assert sum(r.counts["repos_scanned"] for r in reports) == len(tarballs)
+    assert all(web.hits[path] == 1 for path in tarballs)
+
+
+def test_a_venue_whose_site_keeps_failing_stops_alone(tmp_path, web):
+    """Every CVPR 2021 PDF resets the connection: after five network errors that venue's
+    lane stops (resumable), while ICCV's PDFs and every repository known go on."""
+    for p in world.papers():
+        if (p.venue, p.year) == ("cvpr", 2021):
+            web.faults[f"/cvf{p.prefix}/papers/{p.stem}.pdf"] = Fault(kind="reset", times=99)
+    plan = [("cvpr", [2021]), ("iccv", [2021])]
+    with Store.open(tmp_path / "db.duckdb") as store, client_for(web) as client:
+        cvpr, iccv = jobs.run_plan(store, client, plan, sizes=world.venue_sizes(), workers=1)
+    assert cvpr.status == "partial" and "repeated network errors" in (cvpr.stopped or "")
+    assert cvpr.counts["pdfs_read"] == 0 and cvpr.counts["network_errors"] == 5
+    assert iccv.status == "ok" and iccv.stopped is None
+    assert iccv.counts["pdfs_read"] == 10 and iccv.counts["repos_scanned"] == 8

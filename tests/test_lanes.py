@@ -47,7 +47,7 @@ def test_until_stops_at_that_lane_and_the_other_keeps_its_work_for_the_next_call
         fast.put(range(5))
         fast.close()
         other.put([10, 11])
-        got = [item for _, item, _, _ in drive([fast, other], until=fast)]
+        got = [item for _, item, _, _ in drive([fast, other], until=[fast])]
         assert sorted(got) == [0, 1, 2, 3, 4]
         assert fast.finished and len(other.pending) == 2 and not other.finished
         other.put([12])  # fed later, e.g. from the results just handled
@@ -62,7 +62,7 @@ def test_a_lane_fed_while_it_runs_gets_every_item_once():
         src.put(range(20))
         src.close()
         seen = []
-        for lane, item, result, _ in drive([src, dst], until=src):
+        for lane, item, result, _ in drive([src, dst], until=[src]):
             if lane is src and item % 2 == 0:
                 dst.put([item])  # what a result reveals joins the other lane
             elif lane is dst:
