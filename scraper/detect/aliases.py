@@ -77,6 +77,11 @@ class AliasTable:
     backend_variables: dict[str, BackendVariable] = field(default_factory=dict)
     _memo: dict[str, tuple[str, Target] | None] = field(default_factory=dict, repr=False)
     _roots: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    # (module, names) of an import -> what the scan makes of it (scraper.detect.scan): a pure
+    # function of the table, so the scans sharing the table share it (bounded there).
+    targets_memo: dict[tuple[str, tuple[str, ...]], list[tuple[Target, str]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def lookup_import(self, module: str) -> tuple[str, Target] | None:
         """``(matched prefix, target)`` for a dotted module name; the longest prefix wins."""

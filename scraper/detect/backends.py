@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from scraper.detect.aliases import AliasTable, BackendVariable
 from scraper.detect.paths import OWN_CODE_WEIGHT, role_weight
@@ -80,73 +81,39 @@ class BackendFinder:
         self._compile()
 
     def _compile(self) -> None:
-        names = list(self.variables)
-        self.needles = _needles(names)
-        self.json_files = {f: v for v in self.variables.values() for f in v.json_files}
+        variables = self.variables
+        self.json_files = {f: v for v in variables.values() for f in v.json_files}
         self.json_needles = [(f, f.encode()) for f in self.json_files]
-        self.libraries = {v.library: v for v in self.variables.values()}
+        self.libraries = {v.library: v for v in variables.values()}
         self.by_library: dict[str, list[BackendVariable]] = {}
-        for variable in self.variables.values():
+        for variable in variables.values():
             self.by_library.setdefault(variable.library, []).append(variable)
         self.version_libraries = [
-            (v.library, v.library.encode(), v) for v in self.variables.values()
+            (v.library, v.library.encode(), v) for v in variables.values()
             if v.lists_backend_from is not None or v.lists_backend_apis
         ]  # fmt: skip
-        if not names:
+        # The needles and regular expressions depend only on the variables' names, libraries
+        # and version APIs: compiled once per such table, not once per scan (a scan of a small
+        # repository spent a quarter of its time here).
+        patterns = _patterns(
+            tuple(
+                (v.name, v.library, v.lists_backend_apis, v.lists_backend_from is not None)
+                for v in variables.values()
+            )
+        )
+        self.needles = patterns.needles
+        self.str_needles = patterns.str_needles
+        if patterns.python is None:
             return
-        var = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        v = rf"(?P<var>{var})"
-        value = rf"(?P<val>{_VALUE})"
-        self.python = [
-            re.compile(rf"""environ\s*\[\s*(['"]){v}\1\s*\]\s*=(?!=)\s*{_Q}{value}\3"""),
-            re.compile(
-                rf"""\b(?:setdefault|putenv|setenv)\s*\(\s*(['"]){v}\1\s*,\s*{_Q}{value}\3"""
-            ),
-            re.compile(rf"""(['"]){v}\1\s*:\s*{_Q}{value}\3"""),
-            # a string that starts a shell command with the setting
-            re.compile(
-                rf"""(?:['"]\s*|(?:&&|;|\benv|\bexport)\s+)(?:(?:export|env)\s+)?{v}=(['"]?)"""
-                rf"""{value}(?![\w{{$-])"""
-            ),
-        ]
-        self.shell = re.compile(
-            rf"""(?<![\w$.{{/"'\[-]){v}=(?P<q>["']?){value}(?P=q)(?![\w.{{$-])"""
-        )
-        self.env_magic = re.compile(
-            rf"""^\s*%env\s+{v}(?:\s*=\s*|\s+)(?P<q>["']?){value}(?P=q)\s*$""", re.M
-        )
-        self.docker_env = re.compile(rf"""^\s*ENV\s+{v}\s+(?P<q>["']?){value}(?P=q)""", re.M | re.I)
-        self.yaml = re.compile(rf"""^\s*{v}\s*:\s*(?P<q>["']?){value}(?P=q)\s*(?:#.*)?$""", re.M)
-        # keras.json, also as written by `echo '{"backend": "theano"}' > ~/.keras/keras.json`
-        self.json_backend = re.compile(rf'\\?"backend\\?"\s*:\s*\\?"{value}\\?"')
-        self.declared: dict[str, re.Pattern[str]] = {}
-        self.apis: dict[str, list[tuple[str, re.Pattern[str] | None]]] = {}
-        self.api_roots: dict[str, frozenset[str]] = {}
-        for library, _, variable in self.version_libraries:
-            spec = r"""\s*(?:\^|~=?|>=|===?|>)?\s*"""
-            # matched where the library's name starts (found by str.find: no scan per position)
-            self.declared[library] = re.compile(
-                rf"""{re.escape(library)}(?:(?:\[[^\]\n]*\])?["']?\s*(?:===?|>=|~=|>|=)\s*"""
-                rf"""["']?{spec}(?P<major>\d+)"""
-                rf"""|["']?\s*=\s*\{{[^}}\n]*\bversion\s*=\s*["']{spec}(?P<table_major>\d+))""",
-                re.I,
-            )
-            forms: list[tuple[str, re.Pattern[str] | None]] = []
-            for api in variable.lists_backend_apis:
-                head, _, last = api.rpartition(".")
-                forms.append((api, None))  # keras.ops, keras_core: the name itself
-                if head:  # from keras import layers, ops
-                    forms.append(
-                        (
-                            f"from {head} ",
-                            re.compile(rf"from\s+{re.escape(head)}\s+import\s+[^\n#]*?\b{last}\b"),
-                        )
-                    )
-            self.apis[library] = forms
-            self.api_roots[library] = frozenset(
-                {library} | {api.split(".", 1)[0] for api in variable.lists_backend_apis}
-            )
-        self.str_needles = [needle.decode() for needle in self.needles]
+        self.python = patterns.python
+        self.shell = patterns.shell
+        self.env_magic = patterns.env_magic
+        self.docker_env = patterns.docker_env
+        self.yaml = patterns.yaml
+        self.json_backend = patterns.json_backend
+        self.declared = patterns.declared
+        self.apis = patterns.apis
+        self.api_roots = patterns.api_roots
 
     # -- reading files ---------------------------------------------------------------------------
 
@@ -169,11 +136,14 @@ class BackendFinder:
         if kind == "notebook":
             self._notebook(path, code or "", "\n".join(shell) if shell else "", roots)
             return
-        named = any(needle in data for needle in self.needles)
+        needles = self.needles  # (usually one: "BACKEND")
+        named = needles[0] in data if len(needles) == 1 else any(n in data for n in needles)
         if kind == "python":
-            libraries = [
-                lib for lib, roots_ in self.api_roots.items() if not roots_.isdisjoint(roots)
-            ]
+            libraries = (
+                [lib for lib, roots_ in self.api_roots.items() if not roots_.isdisjoint(roots)]
+                if roots
+                else []
+            )
         else:  # manifests, scripts, setup.py: small files
             libraries = [lib for lib, raw, _ in self.version_libraries if raw in data.lower()]
         if kind == "keras_json":
@@ -380,6 +350,87 @@ class BackendFinder:
                 where = ", ".join(setting.where[:2]) + (", ..." if setting.count > 2 else "")
                 parts.append(f"{variable.values[value] or value} ({where})")
         return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    """What :class:`BackendFinder` compiles from the variables of a table (shared by every
+    scan with the same variables: read only). ``python`` and the other patterns are None
+    when the table has no variables."""
+
+    needles: list[bytes]
+    str_needles: list[str]
+    python: list[re.Pattern[str]] | None = None
+    shell: re.Pattern[str] | None = None
+    env_magic: re.Pattern[str] | None = None
+    docker_env: re.Pattern[str] | None = None
+    yaml: re.Pattern[str] | None = None
+    json_backend: re.Pattern[str] | None = None
+    declared: dict[str, re.Pattern[str]] = field(default_factory=dict)
+    apis: dict[str, list[tuple[str, re.Pattern[str] | None]]] = field(default_factory=dict)
+    api_roots: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=16)
+def _patterns(variables: tuple[tuple[str, str, tuple[str, ...], bool], ...]) -> _Patterns:
+    """The patterns for ``(name, library, lists_backend_apis, has lists_backend_from)`` of
+    each variable, in table order: everything the patterns are made of, so two tables with
+    the same key get equal patterns."""
+    names = [name for name, _, _, _ in variables]
+    needles = _needles(names)
+    str_needles = [needle.decode() for needle in needles]
+    if not names:
+        return _Patterns(needles, str_needles)
+    var = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    v = rf"(?P<var>{var})"
+    value = rf"(?P<val>{_VALUE})"
+    python = [
+        re.compile(rf"""environ\s*\[\s*(['"]){v}\1\s*\]\s*=(?!=)\s*{_Q}{value}\3"""),
+        re.compile(rf"""\b(?:setdefault|putenv|setenv)\s*\(\s*(['"]){v}\1\s*,\s*{_Q}{value}\3"""),
+        re.compile(rf"""(['"]){v}\1\s*:\s*{_Q}{value}\3"""),
+        # a string that starts a shell command with the setting
+        re.compile(
+            rf"""(?:['"]\s*|(?:&&|;|\benv|\bexport)\s+)(?:(?:export|env)\s+)?{v}=(['"]?)"""
+            rf"""{value}(?![\w{{$-])"""
+        ),
+    ]
+    shell = re.compile(rf"""(?<![\w$.{{/"'\[-]){v}=(?P<q>["']?){value}(?P=q)(?![\w.{{$-])""")
+    env_magic = re.compile(rf"""^\s*%env\s+{v}(?:\s*=\s*|\s+)(?P<q>["']?){value}(?P=q)\s*$""", re.M)
+    docker_env = re.compile(rf"""^\s*ENV\s+{v}\s+(?P<q>["']?){value}(?P=q)""", re.M | re.I)
+    yaml = re.compile(rf"""^\s*{v}\s*:\s*(?P<q>["']?){value}(?P=q)\s*(?:#.*)?$""", re.M)
+    # keras.json, also as written by `echo '{"backend": "theano"}' > ~/.keras/keras.json`
+    json_backend = re.compile(rf'\\?"backend\\?"\s*:\s*\\?"{value}\\?"')
+    declared: dict[str, re.Pattern[str]] = {}
+    apis: dict[str, list[tuple[str, re.Pattern[str] | None]]] = {}
+    api_roots: dict[str, frozenset[str]] = {}
+    for _, library, library_apis, since in variables:
+        if not (since or library_apis):  # (as BackendFinder.version_libraries)
+            continue
+        spec = r"""\s*(?:\^|~=?|>=|===?|>)?\s*"""
+        # matched where the library's name starts (found by str.find: no scan per position)
+        declared[library] = re.compile(
+            rf"""{re.escape(library)}(?:(?:\[[^\]\n]*\])?["']?\s*(?:===?|>=|~=|>|=)\s*"""
+            rf"""["']?{spec}(?P<major>\d+)"""
+            rf"""|["']?\s*=\s*\{{[^}}\n]*\bversion\s*=\s*["']{spec}(?P<table_major>\d+))""",
+            re.I,
+        )
+        forms: list[tuple[str, re.Pattern[str] | None]] = []
+        for api in library_apis:
+            head, _, last = api.rpartition(".")
+            forms.append((api, None))  # keras.ops, keras_core: the name itself
+            if head:  # from keras import layers, ops
+                forms.append(
+                    (
+                        f"from {head} ",
+                        re.compile(rf"from\s+{re.escape(head)}\s+import\s+[^\n#]*?\b{last}\b"),
+                    )
+                )
+        apis[library] = forms
+        api_roots[library] = frozenset({library} | {api.split(".", 1)[0] for api in library_apis})
+    return _Patterns(
+        needles, str_needles, python, shell, env_magic, docker_env, yaml, json_backend,
+        declared, apis, api_roots,
+    )  # fmt: skip
 
 
 def _occurrences(text: str, literal: str) -> list[int]:

@@ -18,12 +18,14 @@ Two extractors with the same output:
 
   It is built in three layers that give the same answer:
 
-  - a one-pass reader (``_lines``): one regular expression, run in C over the head of the
-    file (up to the line of its last ``import``), returns every plain statement line
-    (``import a.b as c, d``, ``from a import b``, ``from a import (b,`` over lines, comments
-    allowed) and every line that starts like Python 2; the tail is only searched for Python 2
-    statements. When the text holds an ``import`` the careful reader would read elsewhere
-    (``x = 1; import y``, ``try: import y``, a dynamic import, a continued line), it declines;
+  - a statement reader (``_lines``): a search for the word (not a regular expression
+    stepping through every line) finds each ``import``, and on the way the Python 2
+    statements; one regular expression, matched where its line starts, reads every plain
+    statement (``import a.b as c, d``, ``from a import b``, ``from a import (b,`` over lines,
+    comments allowed) and the occurrences it covers are skipped; the others get the careful
+    reader's own tests, one by one. When the text holds an ``import`` the careful reader
+    would read elsewhere (``x = 1; import y``, ``try: import y``, a dynamic import, a
+    continued line), it declines;
   - a leaner version of the careful loop (``_quick``) for most of the declined files;
   - the careful loop itself (:func:`extract_imports_careful`), the reference both are tested
     against, on every input (``tests/detect/test_detect_fast_paths.py``).
@@ -34,9 +36,9 @@ Two extractors with the same output:
 one of them. A file is *unparseable* when it cannot be decoded cleanly, contains NUL bytes, or
 (fast mode) shows Python 2-only syntax — ``print x``, ``print >>f``, ``except E, e:`` —
 or (``thorough=True``) when ``ast.parse`` rejects it. Its imports are still returned. The
-Python 2 test (:func:`python2_syntax`) runs only when the one pass saw a line that could
-be Python 2, or declined the file. A scan passes ``roots`` (the alias table's top-level
-names): the imports of other modules may then be left out early.
+Python 2 test (:func:`python2_syntax`) runs only when the statement reader's search found
+what it looks for, or the reader declined the file. A scan passes ``roots`` (the alias
+table's top-level names): the imports of other modules may then be left out early.
 
 Relative imports (``from . import x``, ``from .models import y``) are dropped: they are always
 the repository's own code.
@@ -84,17 +86,25 @@ _PY2_PRINT = re.compile(r"print(?:[ \t]*>>|[ \t]+[\"'\w])")
 # the first letter of a literal prefix, and "x" is far rarer than "e" (matches start 1 late).
 _PY2_EXCEPT = re.compile(r"xcept(?<=except)[ \t]+(?:[\w.]+|\([^)\n]*\))[ \t]*,[ \t]*\w+[ \t]*:")
 
-# Both, in one pass (the one-pass reader's test of the text after its last import): the
-# regular expression engine scans for the "p" that starts "print" and sits in "except" (one
-# scan of the text instead of two), then tries the rest of either pattern.
+# Both, in one pass (a match of either pattern is a match of this one, so no match means
+# python2_syntax finds nothing): the regular expression engine scans for the "p" that starts
+# "print" and sits in "except" (one scan of the text instead of two), then tries the rest of
+# either pattern.
 _PY2_TAIL = re.compile(
     r"p(?:rint(?:[ \t]*>>|[ \t]+[\"'\w])"
     r"|t(?<=except)[ \t]+(?:[\w.]+|\([^)\n]*\))[ \t]*,[ \t]*\w+[ \t]*:)"
 )
+# The statement reader's search: the next ``import`` (matched at its "p": "port" after "im")
+# or the next match of _PY2_TAIL, whichever comes first. The engine scans for "p" once for
+# both (``str.find`` for "import" and a search for Python 2 statements read the text twice).
+_IMPORT_OR_PY2 = re.compile(
+    r"p(?:ort(?<=import)|rint(?:[ \t]*>>|[ \t]+[\"'\w])"
+    r"|t(?<=except)[ \t]+(?:[\w.]+|\([^)\n]*\))[ \t]*,[ \t]*\w+[ \t]*:)"
+)
 
-# The one-pass reader (:func:`_lines`): every line that is a plain import statement, and every
-# line that starts like a Python 2 statement. Identifiers are ASCII and never the word
-# ``import``; comments hold no ``;`` (after one, the careful reader would see an import).
+# The statement reader (:func:`_lines`): a plain import statement line, matched where its line
+# starts. Identifiers are ASCII and never the word ``import``; comments hold no ``;`` (after
+# one, the careful reader would see an import).
 _ID = r"(?!import(?![A-Za-z0-9_]))[A-Za-z_][A-Za-z0-9_]*+"
 _DOTTED = rf"{_ID}(?:\.{_ID})*+"
 _ALIAS = rf"(?:[ \t]++as[ \t]++{_ID})?+"
@@ -103,15 +113,13 @@ _NAMES = rf"{_NAME}(?:[ \t]*+,[ \t]*+{_NAME})*+"
 _GAP = r"(?:[ \t\n]++|#[^\n;]*+)*+"  # inside parentheses: blanks, newlines, comments
 _FROM_NAMES = rf"(?:\*|{_NAMES}|\({_GAP}{_NAME}(?:{_GAP},{_GAP}{_NAME})*+{_GAP},?+{_GAP}\))"
 _TAIL = r"[ \t]*+(?:#[^\n;]*+)?+(?=\n|\Z)"  # blanks, a comment, the end of the line
-_LINE = re.compile(
-    r"\n[ \t]*+(?:"
+_STATEMENT = re.compile(
+    r"[ \t]*+(?:"
     rf"import[ \t]++({_DOTTED}{_ALIAS}(?:[ \t]*+,[ \t]*+{_DOTTED}{_ALIAS})*+){_TAIL}"  # 1
     # 2 (absolute: the module) or 3 (relative: its first dot), then 4 (the names)
     rf"|from(?:[ \t]++({_DOTTED})|[ \t]*+(\.)\.*+(?:[ \t]*+{_DOTTED})?+)"
     rf"[ \t]++import[ \t]++({_FROM_NAMES}){_TAIL}"
-    # Lines that start like Python 2 (5, 6) or with other blanks than spaces and tabs (7).
-    r"|print(?:[ \t]*>>|[ \t]+[\"'\w])()|except[ \t]+(?:[\w.]+|\([^)\n]*\))[ \t]*,()|[^\S\n]()"
-    r")"  # (every alternative starts with a literal, which the regex engine tries first)
+    r")"
 )
 # Lines without quotes, or with quotes only in a comment (a licence header): matched up to
 # the first triple quote, it shows that no string starts before it.
@@ -293,15 +301,19 @@ def _string_test_before(text: str, end: int) -> Callable[[int], bool] | None:
     single = text.find(_A3, 0, end)
     if double < 0 and single < 0:
         return None
-    first = double if single < 0 or 0 <= double < single else single
-    delimiter = text[first : first + 3]
+    if single < 0 or 0 <= double < single:
+        first, delimiter, other, other_delimiter = double, _Q3, single, _A3
+    else:
+        first, delimiter, other, other_delimiter = single, _A3, double, _Q3
     close = text.find(delimiter, first + 3, end)
     if (
         close >= 0
         and (first == 0 or _NO_STRINGS.match(text, 0, first).end() == first)
         and text.find("\\", first + 3, close) < 0
-        and text.find(_Q3, close + 3, end) < 0
-        and text.find(_A3, close + 3, end) < 0
+        and text.find(delimiter, close + 3, end) < 0
+        # The first of the other kind before ``end`` is known: none (-1), or one after
+        # ``close`` (then there is one after it), or one inside the string (look on).
+        and (other < 0 or (other < close and text.find(other_delimiter, close + 3, end) < 0))
     ):
         stop = close + 3
         return lambda at: first <= at < stop
@@ -348,7 +360,7 @@ def extract_imports_fast(text: str) -> FileImports:
 
     Every occurrence of the word ``import`` is looked at in its line: a statement when only
     whitespace, a one-line compound header, a ``;`` or ``from module`` stands before it.
-    ``_lines`` reads the usual files in one pass; ``_quick`` most of those it declines; the
+    ``_lines`` reads the usual files; ``_quick`` most of those it declines; the
     rest (a dynamic import, a line continued from the previous one) go to
     :func:`extract_imports_careful`. All give its answer (the tests compare them).
     """
@@ -364,73 +376,95 @@ def extract_imports_fast(text: str) -> FileImports:
 
 def _lines(text: str, keep: Container[str] | None = None) -> tuple[FileImports | None, bool]:
     """The imports of a text whose every ``import`` sits in a plain statement line, and
-    whether a line starts like a Python 2 statement; ``(None, ...)`` for other texts.
+    whether the text may hold a Python 2 statement; ``(None, ...)`` for other texts.
 
-    One C-level pass (:data:`_LINE`) finds the plain statements: ``import a.b as c, d``,
-    ``from a import b, c as d`` and ``from a import (b,\\n c)`` over lines, with comments.
-    If the text holds ``import`` anywhere else (a comment line, a string, ``importlib``,
-    ``x = 1; import y``, ``try: import y``), the answer is None and the careful reader decides.
-    Statements inside triple-quoted strings are dropped as the careful reader drops them.
-    With ``keep``, only imports whose top-level name is in it are returned.
+    Each occurrence of ``import`` (found by a search for the word, not by a regular expression
+    stepping through every line: that read most of the time) is looked at from the start of
+    its line: :data:`_STATEMENT` matches the plain statements there, ``import a.b as c, d``,
+    ``from a import b, c as d`` and ``from a import (b,\\n c)`` over lines, with comments,
+    and the occurrences it covers are skipped. Any other occurrence gets the careful reader's
+    own tests: a part of a word (``importlib``), a comment, prose or a doctest line is ignored
+    as it ignores them; a dynamic import, a line it would read as a statement (``x = 1;
+    import y``, ``try: import y``), a statement continuing a line, or one too long, and the
+    answer is None: the careful reader decides. Statements inside triple-quoted strings are
+    dropped as the careful reader drops them. With ``keep``, only imports whose top-level name
+    is in it are returned.
+
+    The search for the next ``import`` (:data:`_IMPORT_OR_PY2`) also looks for what
+    :func:`python2_syntax` looks for, on the whole text but the statements it reads (on their
+    first line the test counts nothing; their other lines are searched): when the flag is
+    False, the test finds nothing. (With None, the flag says nothing: the caller tests.)
     """
-    # Only the head of the text, up to the line of its last "import" (a quarter of the bytes
-    # in the labelled repositories), needs reading line by line; the rest is only searched
-    # for Python 2 statements, which is cheaper.
-    last = text.rfind("import")
-    head = text.find("\n", last)
-    if (
-        head >= 0
-        and text.find("(", last, head) >= 0
-        and text.count("(", last, head) > text.count(")", last, head)
-    ):
-        # an import list in parentheses may go on: read on to the next ")"
-        close = text.find(")", head)
-        head = text.find("\n", close) if close >= 0 else -1
-    if head < 0:
-        head = len(text)
-    code = "\n" + text[:head]
-    py2 = _PY2_TAIL.search(text, head) is not None
+    py2 = False
+    seek = _IMPORT_OR_PY2.search
     found: list[tuple[int, int, str, str]] = []  # (line start, kind, module or body, names)
-    covered: list[str] = []  # the statement lines, and where each starts in ``code``
-    starts: list[int] = []
-    for match in _LINE.finditer(code):
-        kind = match.lastindex
-        if kind is None or kind > 4:  # (None: cannot happen, every alternative has a group)
-            py2 = True
+    length = len(text)
+    failed = -1  # the start of the last line found not to be a statement: tried once only
+    at = 0  # where the next search starts
+    while True:
+        # The next "import" at or after ``at``; until a Python 2 statement is seen, the same
+        # search looks for them (then str.find is enough).
+        if py2:
+            pos = text.find("import", at)
+        else:
+            hit = seek(text, at)
+            if hit is None:
+                break
+            pos = hit.start()
+            if text[pos + 1] == "o":  # "import" (never begun before ``at``: see where it is set)
+                pos -= 2
+            else:
+                py2 = True
+                pos = text.find("import", at)
+        if pos < 0:
+            break
+        low = pos - MAX_LINE if pos > MAX_LINE else 0
+        start = text.rfind("\n", low, pos) + 1
+        if start == 0 and low > 0:
+            return None, py2  # deep in a long line (minified code): not read here
+        match = _STATEMENT.match(text, start) if start != failed else None
+        if match is None:  # the tests of the careful reader (_careful), occurrence by occurrence
+            failed = start
+            end = pos + 6
+            before = text[pos - 1] if pos else " "
+            after = text[end] if end < length else " "
+            if before.isalnum() or before == "_" or after.isalnum() or after == "_":
+                if text.startswith("__import__(", pos - 2) or text.startswith(
+                    "import_module(", pos
+                ):
+                    return None, py2  # a dynamic import
+            else:
+                prefix = _line_prefix(text, pos)
+                if prefix is not None and _PREFIX.fullmatch(prefix):
+                    return None, py2  # a statement the careful reader reads
+            at = end  # (no Python 2 statement starts inside the word)
             continue
-        at = match.start()
-        if at and code[at - 1] == "\\":
+        if start >= 2 and text[start - 2] == "\\":
             return None, py2  # continues the previous line
-        if kind == 1:
-            whole, body = match.group(0, 1)
-            if len(whole) > _LONG and _too_long(whole):
-                return None, py2
-            covered.append(whole)
-            starts.append(at)
+        stop = match.end()
+        if stop - start > _LONG and _too_long(match.group(0)):
+            return None, py2
+        at = stop  # (every occurrence up to ``stop`` is the statement's)
+        if match.lastindex == 1:  # (on one line)
+            body = match.group(1)
             # With ``keep``, only statements that import a module it holds are kept (before
             # the string test: it then reads less, or nothing).
             if keep is None or (
                 _may_keep(body, keep)
-                if "," in body or " " in body or "\t" in body
-                else body.partition(".")[0] in keep
+                if "," in body
+                else body.split(None, 1)[0].partition(".")[0] in keep  # "a.b" or "a.b as c"
             ):
-                found.append((at, 1, body, ""))
+                found.append((start, 1, body, ""))
             elif " as" in body or "\tas" in body:
-                found.append((at, 2, body, ""))  # may rebind an alias kept before: unbind it
+                found.append((start, 2, body, ""))  # may rebind an alias kept before: unbind it
             continue
-        whole, module, relative, names = match.group(0, 2, 3, 4)
-        if len(whole) > _LONG and _too_long(whole):
-            return None, py2
-        covered.append(whole)
-        starts.append(at)
-        if whole.find("\n", 1) > 0 and ("print" in whole or "except" in whole):
-            py2 = True  # a line it spans might start like Python 2: let the test look
+        module, relative, names = match.group(2, 3, 4)
+        # A Python 2 statement the search skipped: on a line of names in parentheses (on the
+        # statement's first line "from" precedes it: the test would not count it).
+        if not py2 and "\n" in names:
+            py2 = _PY2_TAIL.search(text, start, stop) is not None
         if not relative and (keep is None or module.partition(".")[0] in keep):
-            found.append((at, 3, module, names))
-    if "".join(covered).count("import") != code.count("import") and not _ignored_elsewhere(
-        text, [(at, at + len(whole)) for at, whole in zip(starts, covered, strict=True)]
-    ):
-        return None, py2  # an import the careful reader would read outside these lines
+            found.append((start, 3, module, names))
     out = FileImports()
     if not found:
         return out, py2
@@ -477,34 +511,6 @@ def _may_keep(module: str, keep: Container[str]) -> bool:
     if "," in module or " " in module or "\t" in module:
         return any(item.split()[0].partition(".")[0] in keep for item in module.split(","))
     return module.partition(".")[0] in keep
-
-
-def _ignored_elsewhere(text: str, spans: list[tuple[int, int]]) -> bool:
-    """True when the careful reader ignores every ``import`` of ``text`` outside the
-    statement lines ``spans`` (positions in ``"\\n" + text``): parts of words such as
-    ``importlib``, comments, doctest lines, prose. Its own tests decide, occurrence by
-    occurrence: a dynamic import, or a word whose line prefix it accepts, means no."""
-    length = len(text)
-    index = 0
-    pos = text.find("import")
-    while pos >= 0:
-        while index < len(spans) and spans[index][1] <= pos + 1:
-            index += 1
-        if index < len(spans) and spans[index][0] <= pos + 1:  # inside a statement line
-            pos = text.find("import", spans[index][1] - 1)
-            continue
-        end = pos + 6
-        before = text[pos - 1] if pos else " "
-        after = text[end] if end < length else " "
-        if before.isalnum() or before == "_" or after.isalnum() or after == "_":
-            if text.startswith("__import__(", pos - 2) or text.startswith("import_module(", pos):
-                return False
-        else:
-            prefix = _line_prefix(text, pos)
-            if prefix is not None and _PREFIX.fullmatch(prefix):
-                return False
-        pos = text.find("import", end)
-    return True
 
 
 def _too_long(statement: str) -> bool:
@@ -707,8 +713,8 @@ def extract_imports(
     if found is None:
         found = FileImports()
         py2 = True
-    # The one pass saw no line starting like Python 2 (on the text's own lines): no need to
-    # look. Otherwise (or with carriage returns) the test decides.
+    # The statement reader's search found nothing the test looks for (in the text's own
+    # lines): no need to look. Otherwise (or with carriage returns) the test decides.
     if problem is None and (py2 or lines is not text) and python2_syntax(text):
         problem = "Python 2 syntax"
     found.problem = problem

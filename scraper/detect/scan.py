@@ -211,7 +211,7 @@ class _Collector:
         self.problems: list[tuple[str, str]] = []  # the first three, shown in the reasons
         self.problem_count = 0
         self.attributes = _AttributeFinder(tuple(table.name_prefixes))
-        self.targets_cache: dict[tuple[str, tuple[str, ...]], list[tuple[Any, str]]] = {}
+        self.targets_cache = table.targets_memo  # shared by the scans using the table
         self.backends = BackendFinder(table)
 
     def add(self, path: str, data: bytes) -> None:

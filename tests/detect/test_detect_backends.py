@@ -9,6 +9,7 @@ import pytest
 
 from scraper.detect import ScanResult, scan
 from scraper.detect.aliases import DEFAULT_PATH, load_aliases, parse_aliases
+from scraper.detect.backends import BackendFinder
 from scraper.detect.paths import file_kind, wants
 from scraper.errors import ConfigError
 
@@ -338,3 +339,42 @@ def test_table_backend_settings() -> None:
     assert table.multi_backend_framework("dgl.nn.tensorflow.conv", ()) == {
         "tensorflow": {"dgl.nn.tensorflow.conv"}
     }
+
+
+# -- what is compiled once per table ---------------------------------------------------------------
+
+
+def test_compiled_patterns_follow_the_table_they_are_made_for() -> None:
+    raw = DEFAULT_PATH.read_text()
+    renamed = parse_aliases(raw.replace("KERAS_BACKEND", "MY_KERAS_BACKEND").encode())
+    setting = f("train.py", "import os", 'os.environ["MY_KERAS_BACKEND"] = "jax"', "import keras")
+    usual = f("train.py", "import os", 'os.environ["KERAS_BACKEND"] = "jax"', "import keras")
+    assert scan([usual]).backends == {"keras": ["jax"]}
+    assert scan([setting], aliases=renamed).backends == {"keras": ["jax"]}
+    assert scan([usual], aliases=renamed).backends == {}  # not this table's variable
+    assert scan([setting]).backends == {}
+    assert scan([usual]).backends == {"keras": ["jax"]}  # the default table's patterns again
+    default = BackendFinder(load_aliases())
+    assert BackendFinder(renamed).python is not default.python
+    assert BackendFinder(load_aliases()).python is default.python  # compiled once
+
+
+def test_shared_patterns_never_share_the_values_of_another_table() -> None:
+    raw = DEFAULT_PATH.read_text()
+    assert '\njax = "jax"\n' in raw
+    other = parse_aliases(raw.replace('\njax = "jax"\n', '\njax = "pytorch"\n', 1).encode())
+    assert BackendFinder(other).python is BackendFinder(load_aliases()).python  # same names
+    usual = f("train.py", "import os", 'os.environ["KERAS_BACKEND"] = "jax"', "import keras")
+    assert scan([usual], aliases=other).backends == {"keras": ["pytorch"]}
+    assert scan([usual]).backends == {"keras": ["jax"]}
+
+
+def test_import_targets_are_remembered_per_table() -> None:
+    raw = DEFAULT_PATH.read_text()
+    assert '"torch", "torchvision"' in raw
+    without_torch = parse_aliases(raw.replace('"torch", "torchvision"', '"torchvision"').encode())
+    code = f("train.py", "import torch", "import torch.nn as nn")
+    assert scan([code]).primary == "pytorch"  # remembered by the default table
+    assert scan([code], aliases=without_torch).primary is None
+    assert scan([code]).primary == "pytorch"
+    assert without_torch.targets_memo is not load_aliases().targets_memo

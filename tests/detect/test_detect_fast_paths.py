@@ -35,10 +35,13 @@ from scraper.detect.notebooks import (
 )
 from scraper.detect.paths import _file_kind, file_kind, wants
 from scraper.detect.python import (
+    _IMPORT_OR_PY2,
     _PY2_EXCEPT,
     _PY2_PRINT,
     _PY2_TAIL,
     _lines,
+    _string_test,
+    _string_test_before,
     extract_imports,
     extract_imports_careful,
     extract_imports_fast,
@@ -163,6 +166,109 @@ def test_one_pass_reader_on_real_code() -> None:
         assert fast(text) == careful(text), path.name
         declined += _lines(text.replace("\r\n", "\n"))[0] is None
     assert declined < len(files)  # the fast path is taken
+
+
+# Each branch of the statement reader (_lines), with whether it reads the text (True) or
+# declines it to the careful reader (False); either way the answer must be the careful one.
+BRANCHES = [
+    ("import torch\nimport numpy as np\n", True),  # statements, matched at their line start
+    ("from importlib import import_module as im\n", True),  # three occurrences, one statement
+    ("import os  # import this\n", True),  # an occurrence in the statement's comment
+    ("from x import (a,\n    import_b,  # import c\n    d)\n", True),  # in its later lines
+    ("from x import (a,  # note (b)\n    c)\nimport torch\n", True),  # ")" in a comment
+    ("import importlib\nx = importlib.util\n", True),  # part of a word: ignored
+    ("# import torch\nimport jax\n", True),  # a comment line: ignored
+    ('"""\n    >>> import doctest_line\n"""\nimport real\n', True),  # a doctest line
+    ("print('import this')\nimport real\n", True),  # in a string on a code line
+    ("x = 1; import caffe\n", False),  # a statement after ";": the careful reader's
+    ("try: import dynet\nexcept ImportError: pass\n", False),  # after a compound header
+    ("m = __import__('paddle')\n", False),  # dynamic imports
+    ("m = importlib.import_module('oneflow')\n", False),
+    ("x = 1 + \\\nimport torch\n", False),  # a line continued from the previous one
+    ("from x import (\n" + "    a,\n" * 151 + ")\n", True),  # long, read as a whole
+    ("from x import (\n" + "    a,\n" * 250 + ")\n", False),  # longer than it reads
+    ("import " + "a" * 1600 + "\n", False),  # a line it would cut
+    ("x = 1  " + "y" * 2500 + " import torch\n", False),  # deep in a long line
+    ("import a, " + "importa, " * 300 + "; import torch\n", False),  # a line tried once
+]
+
+
+@pytest.mark.parametrize(("text", "reads"), BRANCHES)
+def test_each_branch_of_the_statement_reader_gives_the_careful_answer(
+    text: str, reads: bool
+) -> None:
+    found, python2 = _lines(text)
+    assert (found is not None) == reads
+    if found is not None:
+        assert (found.imports, found.aliases) == careful(text)
+        assert python2 or not python2_syntax(text)  # (declined: the caller tests)
+    assert fast(text) == careful(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "import torch\nprint 'x'\n",  # at a line start
+        "import torch\ndef f():\n    print >>sys.stderr, 'x'\n",
+        "try:\n    import torch\nexcept ImportError, e:\n    pass\n",  # before the last import
+        "from x import (a,\nprint 'b')\n",  # a line a statement's parentheses span
+        "\fprint 'x'\nimport torch\n",  # after other blanks than spaces and tabs
+        "import torch\nprint import_this\n",  # "import" inside what the search matched
+        "from x import (a,\n    print as p)\n",  # a line of a statement the search skipped
+        "from x import (a,\n    b)\nimport os\nexcept E, e:\n",
+    ],
+)
+def test_the_statement_reader_flags_every_python2_statement(text: str) -> None:
+    assert python2_syntax(text)
+    found, python2 = _lines(text)
+    assert python2 or found is None  # (declined: the caller tests)
+    assert extract_imports(text).problem == "Python 2 syntax"
+
+
+def _same_string_tests(text: str) -> None:
+    """The docstring shortcut answers "is this statement inside a triple-quoted string?" as
+    the careful test does, where the readers ask it: at the start of lines that start with
+    ``import`` or ``from``, up to each of them (None: nowhere)."""
+    starts = [0] + [i + 1 for i, char in enumerate(text) if char == "\n"]
+    asked = [at for at in starts if text[at:].lstrip(" \t").startswith(("import", "from"))]
+    for last in asked:
+        quick = _string_test_before(text, last + 1)
+        careful_test = _string_test(text, last + 1)
+        before = [at for at in asked if at <= last]
+        got = [quick is not None and quick(at) for at in before]
+        assert got == [careful_test is not None and careful_test(at) for at in before], last
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"""Doc."""\nimport torch\n',
+        '"""Doc with \'\'\' inside."""\nimport torch\n',  # the other kind inside the string
+        "'''Doc with \"\"\" inside.'''\nimport torch\n",
+        "\"\"\"Doc.\"\"\"\nimport torch\nx = '''s'''\nimport jax\n",  # the other kind after it
+        '"""Doc."""\nimport torch\nx = """s"""\nimport jax\n',  # the same kind after it
+        "\"\"\"Doc ''' x.\"\"\"\nx = '''\nimport fake\n'''\nimport real\n",  # inside and after
+        '\'\'\'Doc """ x.\'\'\'\nx = """\nimport fake\n"""\nimport real\n',
+        "'''a'''\"\"\"b\"\"\"\nimport x\n",
+        '# a "quote"\n"""Doc."""\nimport torch\n',
+        'x = "a"\n"""Doc."""\nimport torch\n',
+        '"""Doc \\""" still"""\nimport torch\n',
+        '"""never closed\nimport torch\n',
+    ],
+)
+def test_the_docstring_shortcut_gives_the_careful_string_test(text: str) -> None:
+    _same_string_tests(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(['"""', "'''", '"', "'", "#", "\\", "\n", "x", " ", "\nimport x"]),
+        max_size=24,
+    )
+)
+def test_the_docstring_shortcut_on_quote_soup(parts: list[str]) -> None:
+    _same_string_tests("".join(parts))
 
 
 _ident = st.sampled_from(["torch", "jax", "nn", "np", "a", "b_2", "x", "import_utils", "mport"])
@@ -431,7 +537,8 @@ def test_roots_keep_what_the_careful_reader_keeps_on_generated_programs(
 @given(
     st.lists(
         st.sampled_from(["print", "except", "xcept", "p", "t", " ", "\t", "\n", ">>", "'", '"',
-                         "x", ",", "e", ":", "(", ")", "a.b", "import", "rint", "excep"]),
+                         "x", ",", "e", ":", "(", ")", "a.b", "import", "rint", "excep",
+                         "im", "port"]),
         max_size=40,
     ),
     st.integers(min_value=0, max_value=60),
@@ -442,6 +549,15 @@ def test_the_one_scan_for_python2_statements_finds_what_the_two_find(
     text = "".join(tokens)
     two = _PY2_PRINT.search(text, start) or _PY2_EXCEPT.search(text, start)
     assert (_PY2_TAIL.search(text, start) is not None) == (two is not None)
+    # The statement reader's search: the first "import" or match of _PY2_TAIL, at its "p" (the
+    # look-behind sees the text before ``start``: the reader never starts inside a word).
+    hit = _IMPORT_OR_PY2.search(text, start)
+    word = text.find("import", max(0, start - 2))
+    tail = _PY2_TAIL.search(text, start)
+    firsts = [p + 2 for p in (word,) if p >= 0] + ([tail.start()] if tail else [])
+    assert (hit.start() if hit else None) == (min(firsts) if firsts else None)
+    if hit is not None:
+        assert (text[hit.start() + 1] == "o") == (word >= 0 and hit.start() == word + 2)
 
 
 def _plain_by_counting(data: bytes, begin: int, end: int) -> bool:
