@@ -968,9 +968,10 @@ def run_benchmark(
         print()
         print(
             "Under the default per-host limits (1 s per site, GitHub API 0.25 s, codeload "
-            "0.5 s); ideal = stages one after the other, each at its network ideal or the\n"
-            "time its busiest host's interval needs, whichever is longer; sites = the busiest "
-            "host's requests over the whole run, stages overlapping:"
+            "0.5 s); ideal = each stage at its network ideal or the time its busiest host's\n"
+            "interval needs, whichever is longer, stages that ran at once (PDFs, repositories) "
+            "as their longest plus one item of the other; sites = the busiest host's requests "
+            "over the whole run:"
         )
         print(limited_table(limited))
         print()
