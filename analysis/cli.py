@@ -230,7 +230,9 @@ def run(
 
     With no --venue/--years, does what the config file's [[track]] entries ask, and only what
     is new or due (unlisted or still-changing venue-years, unread PDFs, unscanned or stale
-    repositories, failed items whose backoff has passed). Exits 1 only on a real failure.
+    repositories, failed items whose backoff has passed). The venues are read at once, each
+    site at its own polite pace, and repositories are fetched as the PDFs reveal them. Exits 1
+    only on a real failure.
     """
     if (venue is None) != (years_text is None):
         raise click.UsageError("give both --venue and --years, or neither (to use the config)")

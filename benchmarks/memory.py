@@ -3,10 +3,11 @@
 A local web (see benchmarks/crawl.py) serves GitHub API JSON and a tiny codeload tarball for
 each of ``--repos`` repositories, with no latency. The database is seeded with one paper and
 one official code link per repository (as a listing would leave it), then the real repository
-stage (``Pipeline.scan_repos``: metadata, streamed tarball, scan, batched writes) runs with 16
-workers. The resident set size of this process is sampled every ``--every`` repositories
-(psutil when installed, else /proc/self/statm; the peak from ``resource.getrusage``). The web
-server runs in a forked child, so its memory is not counted.
+lane runs as a run drives it (``Pipeline.read_and_scan``, here with no PDF to read: metadata,
+streamed tarball, scan, batched writes) with 16 workers. The resident set size of this process
+is sampled every ``--every`` repositories (psutil when installed, else /proc/self/statm; the
+peak from ``resource.getrusage``). The web server runs in a forked child, so its memory is not
+counted.
 
 Flat means: the RSS after the last repository is within ``--max-growth-mb`` of the RSS after
 the first thousand. Run from the repository root:
@@ -184,7 +185,7 @@ def run_memory(
             before = rss_mb()
             start = time.perf_counter()
             sampler.start = start
-            pipe.scan_repos(report, run_id, VENUE, [YEAR])
+            pipe.read_and_scan([jobs.VenueWork(VENUE, [], [YEAR], report, run_id)], None)
             seconds = time.perf_counter() - start
             requests = sum(client.requests_by_host.values())
     return MemoryRun(
