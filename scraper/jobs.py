@@ -836,35 +836,12 @@ def _snapshot(pipe: Pipeline, task: SnapshotTask) -> dict[str, Any]:
 
 
 def run(
-    store: Store,
-    client: HttpClient,
-    venue: str,
-    years: Sequence[int],
-    *,
-    limit: int | None = None,
-    source: str | None = None,
-    progress: Progress = no_progress,
-    workers: int = 4,
-    command: str = "run",
-    sizes: VenueSizes | None = None,
-    aggregators: Sequence[str] | None = None,
-    refresh: bool = False,
+    store: Store, client: HttpClient, venue: str, years: Sequence[int], **options: Any
 ) -> RunReport:
-    """Collect, read and scan one venue over some years; record the run. Never raises for
-    per-item problems (they are stored as failures); raises only for broken set-up."""
-    return run_plan(
-        store,
-        client,
-        [(venue, years)],
-        limit=limit,
-        source=source,
-        progress=progress,
-        workers=workers,
-        command=command,
-        sizes=sizes,
-        aggregators=aggregators,
-        refresh=refresh,
-    )[0]
+    """Collect, read and scan one venue over some years; record the run: a plan of one (see
+    :func:`run_plan` for the options). Never raises for per-item problems (they are stored as
+    failures); raises only for broken set-up."""
+    return run_plan(store, client, [(venue, years)], **options)[0]
 
 
 def run_plan(
