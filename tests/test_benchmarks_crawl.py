@@ -304,3 +304,28 @@ def test_a_memory_run_scans_every_repository_and_reports(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "PASS: 30/30 scanned" in out
     assert not memory.report(run, max_growth_mb=-1e6)  # a limit no run can meet fails
+
+
+def test_two_venues_on_one_site_read_at_once_still_share_its_interval(tmp_path):
+    """CVPR and ICCV are both on the CVF site: their lanes run at once, but the client's
+    per-host limiter keeps one request per interval to that site across both."""
+    from scraper import jobs
+    from scraper.demo import world
+    from scraper.http import HttpClient
+    from scraper.store import Store
+
+    intervals = {"openaccess.thecvf.com": 0.1, "api.github.com": 0.0, "codeload.github.com": 0.0}
+    with crawl.LocalWeb(world.build, mode="thread") as web:
+        settings = web.settings(
+            db_path=tmp_path / "db.duckdb", default_interval=0.0, host_intervals=intervals
+        )
+        plan = [("cvpr", [2021]), ("iccv", [2021])]
+        with Store.open(settings.db_path) as store, HttpClient(settings) as client:
+            reports = jobs.run_plan(store, client, plan, sizes=world.venue_sizes(), workers=8)
+        arrivals = web.arrivals()
+    assert [r.status for r in reports] == ["ok", "ok"]
+    assert [r.counts["pdfs_read"] for r in reports] == [13, 10]
+    cvf = {g.host: g for g in crawl.politeness_gaps(arrivals, intervals, 0.0)}[
+        "openaccess.thecvf.com"
+    ]
+    assert cvf.requests >= 23 and cvf.ok, cvf  # 16 workers in two lanes, one site's pace
