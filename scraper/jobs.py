@@ -546,13 +546,19 @@ class Pipeline:
             report.counts["code_links"] += sum(1 for link in result.links if link.repo)
         elif isinstance(exc, (FwcensusError, PdfError)):
             batch.add(PdfRecord(paper_id, "error", detail=str(exc)))
-            self.store.add_failure(run_id, "pdf", pdf_url or paper_id, str(exc))
-            report.counts["items_failed"] += 1
-            if isinstance(exc, RateLimited | NetworkError) and self._host_down(exc, report):
-                return True
+            return self._item_failed("pdf", pdf_url or paper_id, exc, report, run_id)
         elif exc is not None:
             raise exc
         return False
+
+    def _item_failed(
+        self, stage: str, item: str, exc: BaseException, report: RunReport, run_id: int
+    ) -> bool:
+        """Record a failed item of a stage; True when its host is down or its quota spent
+        (the lane must stop)."""
+        self.store.add_failure(run_id, stage, item, str(exc))
+        report.counts["items_failed"] += 1
+        return isinstance(exc, RateLimited | NetworkError) and self._host_down(exc, report)
 
     def _host_down(self, exc: BaseException, report: RunReport) -> bool:
         """Stop a stage on a spent quota; note unreachable hosts (counted per run)."""
@@ -724,10 +730,7 @@ class Pipeline:
         elif isinstance(exc, FwcensusError):
             if not isinstance(exc, RateLimited):  # a spent quota is not the repo's fault
                 self.store.record_repo_failure(repo, "error", str(exc))
-            self.store.add_failure(run_id, "repo", repo.repo_id, str(exc))
-            report.counts["items_failed"] += 1
-            if isinstance(exc, RateLimited | NetworkError) and self._host_down(exc, report):
-                return True
+            return self._item_failed("repo", repo.repo_id, exc, report, run_id)
         elif exc is not None:
             raise exc
         return False
