@@ -659,7 +659,7 @@ class Pipeline:
         self.store.record_framework_repos(rows)
         report.counts["framework_repos"] += len(rows)
 
-    # -- stage 3 alone: repositories ----------------------------------------------------------
+    # -- stage 3: one repository (run in the repository lane of read_and_scan) ---------------
 
     def _scan_repo(self, repo: RepoRef) -> tuple[RepoMeta, ScanResult | None]:
         if repo.host != "github":
@@ -688,22 +688,6 @@ class Pipeline:
 
     def _write_repos(self, items: list[tuple[RepoMeta, ScanResult | None]]) -> None:
         self.store.record_repos(items, "HEAD", self.detector_version)
-
-    def scan_repos(
-        self,
-        report: RunReport,
-        run_id: int,
-        venue: str | None = None,
-        years: Sequence[int] | None = None,
-    ) -> None:
-        """Fetch and scan the due repositories of the selected papers (no PDF is read)."""
-        todo = self.store.repos_to_scan(venue, years, self.client.settings.rescan_days)
-        batch = Batch(self._write_repos, self.store)
-        results = bounded_map(self._scan_repo, todo, self.workers, on_idle=batch.idle)
-        with closing(results), batch:
-            for repo, result, exc in self.progress(results, "repositories", len(todo)):
-                if self._on_repo(repo, result, exc, batch, report, run_id):
-                    return
 
     def _on_repo(
         self,
