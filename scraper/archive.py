@@ -521,52 +521,67 @@ def iter_directory(
     stack: list[tuple[str, str]] = [(base, "")]
     max_members = limits.max_members
     extensions = stats.extensions
-    while stack:
-        folder, prefix = stack.pop()
-        try:
-            with os.scandir(folder) as listing:
-                entries = sorted(listing, key=_NAME)
-        except OSError:
-            stats.skipped_broken += 1
-            continue
-        subdirs: list[tuple[str, str]] = []
-        for entry in entries:
-            # A link is never followed: for anything else, following changes nothing (and
-            # the calls without keyword arguments are cheaper).
-            link = entry.is_symlink()
-            is_dir = not link and entry.is_dir()
-            name = entry.name
-            if is_dir and name in SKIP_DIRS:
+    # The per-entry counters live in locals (attribute writes for every entry otherwise) and
+    # are written back before a file is read or yielded, and when the walk ends.
+    seen = stats.members_seen
+    files = stats.files_seen
+    links = stats.skipped_links
+    try:
+        while stack:
+            folder, prefix = stack.pop()
+            try:
+                with os.scandir(folder) as listing:
+                    entries = sorted(listing, key=_NAME)
+            except OSError:
+                stats.skipped_broken += 1
                 continue
-            stats.members_seen += 1
-            if stats.members_seen > max_members:
-                stats.stop(f"member cap {max_members} reached", cap=True)
-                return
-            if link:
-                stats.skipped_links += 1
-                continue
-            rel = prefix + (name if name.isascii() else _clean_text(name))
-            if is_dir:
-                subdirs.append((entry.path, rel + "/"))
-            elif not entry.is_file():
-                stats.skipped_unsafe += 1
-            else:
-                stats.files_seen += 1
-                slash = rel.rfind("/")  # the suffix as _suffix gives it
-                dot = rel.rfind(".")
-                suffix = rel[dot:].lower() if dot > slash + 1 and dot < len(rel) - 1 else ""
-                if suffix in extensions:
-                    extensions[suffix] += 1
-                else:
-                    _count_suffix(extensions, suffix)
-                if not want(rel):
+            subdirs: list[tuple[str, str]] = []
+            for entry in entries:
+                # A link is never followed: for anything else, following changes nothing
+                # (and the calls without keyword arguments are cheaper).
+                link = entry.is_symlink()
+                is_dir = not link and entry.is_dir()
+                name = entry.name
+                if is_dir and name in SKIP_DIRS:
                     continue
-                item = _directory_file(entry.path, rel, limits, stats)
-                if stats.truncated:
+                seen += 1
+                if seen > max_members:
+                    stats.members_seen = seen
+                    stats.stop(f"member cap {max_members} reached", cap=True)
                     return
-                if item is not None:
-                    yield item
-        stack.extend(reversed(subdirs))  # popped in name order: depth-first, sorted
+                if link:
+                    links += 1
+                    continue
+                if not name.isascii():
+                    name = _clean_text(name)
+                if is_dir:
+                    subdirs.append((entry.path, prefix + name + "/"))
+                elif not entry.is_file():
+                    stats.skipped_unsafe += 1
+                else:
+                    files += 1
+                    dot = name.rfind(".")  # the suffix as _suffix gives it
+                    suffix = name[dot:].lower() if 0 < dot < len(name) - 1 else ""
+                    if suffix in extensions:
+                        extensions[suffix] += 1
+                    else:
+                        _count_suffix(extensions, suffix)
+                    rel = prefix + name
+                    if not want(rel):
+                        continue
+                    stats.members_seen = seen
+                    stats.files_seen = files
+                    item = _directory_file(entry.path, rel, limits, stats)
+                    if stats.truncated:
+                        return
+                    if item is not None:
+                        stats.skipped_links = links
+                        yield item
+            stack.extend(reversed(subdirs))  # popped in name order: depth-first, sorted
+    finally:
+        stats.members_seen = seen
+        stats.files_seen = files
+        stats.skipped_links = links
 
 
 _NAME = attrgetter("name")

@@ -114,6 +114,7 @@ class BackendFinder:
         self.declared = patterns.declared
         self.apis = patterns.apis
         self.api_roots = patterns.api_roots
+        self.any_api_root = frozenset().union(*self.api_roots.values())
 
     # -- reading files ---------------------------------------------------------------------------
 
@@ -139,6 +140,8 @@ class BackendFinder:
         needles = self.needles  # (usually one: "BACKEND")
         named = needles[0] in data if len(needles) == 1 else any(n in data for n in needles)
         if kind == "python":
+            if not named and (not roots or self.any_api_root.isdisjoint(roots)):
+                return  # (most files)
             libraries = (
                 [lib for lib, roots_ in self.api_roots.items() if not roots_.isdisjoint(roots)]
                 if roots

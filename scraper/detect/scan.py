@@ -192,11 +192,14 @@ _BASE_START = re.compile(r"[A-Za-z_]")
 class _Collector:
     """Accumulates per-file findings; :meth:`finish` turns them into a ScanResult."""
 
-    def __init__(self, table: AliasTable, thorough: bool) -> None:
+    def __init__(self, table: AliasTable, thorough: bool, count_languages: bool = True) -> None:
         self.table = table
         self.thorough = thorough
         self.files = 0
         self.bytes = 0
+        # Files per language, counted here only when no archive walk counts every file's
+        # extension (see _languages).
+        self.count_languages = count_languages
         self.languages: Counter[str] = Counter()
         self.own_modules: set[str] = set()
         self.copy_dirs: dict[str, str] = {}  # directory -> package, in the order seen
@@ -217,14 +220,23 @@ class _Collector:
     def add(self, path: str, data: bytes) -> None:
         self.files += 1
         self.bytes += len(data)
-        language = language_of(path)
-        if language is not None:
-            self.languages[language] += 1
+        if self.count_languages:
+            language = language_of(path)
+            if language is not None:
+                self.languages[language] += 1
         if path.endswith(".py") and (path.count("/") <= 2 or path.endswith("/__init__.py")):
             self._layout(path)
         kind = file_kind(path)
+        if kind == "python":  # most files: their imports, and backend settings
+            self._python(path, data, "code")
+            last = self.pending_code[-1] if self.pending_code else None
+            roots = {e[0] for e in last.entries} if last and last.path is path else ()
+            self.backends.add(path, kind, data, roots=roots)
+            if self.pending_files >= PENDING_CAP:
+                self._fold()
+            return
         found = None
-        if kind == "python" or kind == "setup_py":
+        if kind == "setup_py":
             self._python(path, data, "code")
         if kind == "notebook":
             found = notebook_code(data)
@@ -633,7 +645,7 @@ def scan(
     early. ``thorough=True`` parses every Python file with ``ast`` first (slower; the default
     regular-expression extractor reads the same imports on real code).
     """
-    collector = _Collector(aliases or load_aliases(), thorough)
+    collector = _Collector(aliases or load_aliases(), thorough, count_languages=stats is None)
     for path, data in members:
         collector.add(path, data)
     return collector.finish(stats)
