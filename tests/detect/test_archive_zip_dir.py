@@ -138,3 +138,29 @@ def test_directory_caps(tmp_path: Path) -> None:
 def test_missing_directory_is_a_reason(tmp_path: Path) -> None:
     files, stats = walk_dir(tmp_path / "nope")
     assert files == {} and stats.truncated is not None and "not a directory" in stats.truncated
+
+
+def test_directory_walk_counts_are_there_at_each_file_and_when_stopped_early(
+    tmp_path: Path,
+) -> None:
+    """The walk keeps its per-entry counts in locals: what a consumer reads on the way and
+    after closing the walk early must still be the entries seen so far."""
+    (tmp_path / "a.py").write_bytes(b"a")
+    (tmp_path / "b.txt").write_bytes(b"b")
+    (tmp_path / "c.py").write_bytes(b"c")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "e.py").write_bytes(b"e")
+    (tmp_path / "link.py").symlink_to(tmp_path / "a.py")
+    stats = ArchiveStats()
+    walk = iter_directory(tmp_path, ScanLimits(), stats, lambda p: p.endswith(".py"))
+    assert next(walk)[0] == "a.py"
+    assert (stats.members_seen, stats.files_seen, stats.files_read) == (1, 1, 1)
+    assert next(walk)[0] == "c.py"
+    assert (stats.members_seen, stats.files_seen, stats.extensions) == (3, 3, {".py": 2, ".txt": 1})
+    walk.close()  # stopped before d/ and link.py
+    assert (stats.members_seen, stats.files_seen, stats.skipped_links) == (3, 3, 0)
+    files, stats = walk_dir(tmp_path)
+    assert list(files) == ["a.py", "b.txt", "c.py", "d/e.py"]
+    assert (stats.members_seen, stats.files_seen, stats.skipped_links) == (6, 4, 1)
+    files, stats = walk_dir(tmp_path, ScanLimits(max_members=2))
+    assert list(files) == ["a.py", "b.txt"] and stats.members_seen == 3 and stats.cap_hit

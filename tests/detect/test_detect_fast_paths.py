@@ -42,6 +42,7 @@ from scraper.detect.python import (
     _lines,
     _string_test,
     _string_test_before,
+    _triple_string_spans,
     extract_imports,
     extract_imports_careful,
     extract_imports_fast,
@@ -190,6 +191,11 @@ BRANCHES = [
     ("import " + "a" * 1600 + "\n", False),  # a line it would cut
     ("x = 1  " + "y" * 2500 + " import torch\n", False),  # deep in a long line
     ("import a, " + "importa, " * 300 + "; import torch\n", False),  # a line tried once
+    # The line after a statement is tried first, without a search:
+    ("import os\nimport torch\nfrom jax import numpy\n\nimport x\n", True),
+    ("import os  # a note \\\nimport torch\n", False),  # continued: by a comment's "\\"
+    ("from print import x\nimport torch\n", True),  # "print x" not at a line start
+    ("import os\n\n\nimport torch\n", True),  # blank lines: back to the search
 ]
 
 
@@ -269,6 +275,41 @@ def test_the_docstring_shortcut_gives_the_careful_string_test(text: str) -> None
 )
 def test_the_docstring_shortcut_on_quote_soup(parts: list[str]) -> None:
     _same_string_tests("".join(parts))
+
+
+# The tokenizer as it was written before its runs were made possessive (the reference: a
+# run given back character by character never let another match through).
+_Q3, _A3 = '"""', "'''"
+_UNTIL_TRIPLE_BACKTRACKING = re.compile(
+    r"(?>[^\"'#]+|#[^\n]*"
+    r"|(?!" + _Q3 + r")\"(?:[^\"\\\n]|\\.)*\"?"
+    r"|(?!" + _A3 + r")'(?:[^'\\\n]|\\.)*'?)*?"
+    r"(" + _Q3 + r"(?:[^\"\\]|\\.|\"(?!\"\"))*(?:" + _Q3 + r"|\Z)"
+    r"|" + _A3 + r"(?:[^'\\]|\\.|'(?!''))*(?:" + _A3 + r"|\Z))",
+    re.S,
+)
+
+
+def _spans_by(pattern: re.Pattern[str], text: str) -> list[tuple[int, int]]:
+    spans, pos = [], 0
+    while (match := pattern.match(text, pos)) is not None:
+        spans.append(match.span(1))
+        pos = match.end()
+    return spans
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(['"""', "'''", '"', "'", "#", "\\", "\n", "x", " ", '""', "''"]),
+        max_size=40,
+    )
+)
+@example(['"""', "x", "\\"])  # a backslash at the end of an unclosed string
+@example(['"', "\\", '"', '"""', "#", '"""', "\n", "'''"])
+def test_the_tokenizer_finds_the_spans_the_backtracking_one_found(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert _triple_string_spans(text, len(text) + 1) == _spans_by(_UNTIL_TRIPLE_BACKTRACKING, text)
 
 
 _ident = st.sampled_from(["torch", "jax", "nn", "np", "a", "b_2", "x", "import_utils", "mport"])
