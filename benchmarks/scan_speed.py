@@ -13,7 +13,9 @@ Four parts, run from the repository root:
    ``.py`` file). pipreqs stops at the first file Python 3 cannot parse; those trees are listed
    with the exception, and the throughput ratio is computed on the trees both tools read to
    the end. The scan of a ``git archive`` tar held in memory is timed too (the path real
-   scans take: a tarball stream). Each timing is the best of ``--repeat`` runs.
+   scans take: a tarball stream). Each timing is the best of ``--repeat`` runs (default 5),
+   the three timings of a tree taken in turn (fwcensus, tar, pipreqs, fwcensus, ...) so that
+   each tool's best comes from the same stretch of time.
 2. **One CLI call over ten repositories.** Ten ``git archive`` tarballs are written to the
    temporary directory and ``fwcensus scan T1 ... T10 --json`` runs once, so the command's
    start-up (Python, imports, alias table) is paid and counted.
@@ -258,6 +260,12 @@ def write_synthetic_tar(out: IO[bytes], plan: list[SyntheticFile], seed: int = 1
 # -- measuring ------------------------------------------------------------------------------------
 
 
+def timed(run: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
 def best_of(repeat: int, run: Callable[[], Any]) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -265,6 +273,31 @@ def best_of(repeat: int, run: Callable[[], Any]) -> float:
         run()
         best = min(best, time.perf_counter() - started)
     return best
+
+
+def alternating(
+    repeat: int,
+    fwcensus: Callable[[], float],
+    tar: Callable[[], float],
+    pipreqs: Callable[[], tuple[float | None, str | None]],
+) -> tuple[float, float, float | None, str | None]:
+    """The best of ``repeat`` timings of each tool, their runs alternating (fwcensus, tar,
+    pipreqs, fwcensus, ...): each tool's best is taken over the same stretch of time, so a
+    slow minute of the machine (its speed drifts 10-15%) cannot fall on one tool's runs
+    only. pipreqs is not run again once it has stopped on an error (it would again)."""
+    fw_s = tar_s = float("inf")
+    pip_s: float | None = None
+    error: str | None = None
+    for _ in range(repeat):
+        fw_s = min(fw_s, fwcensus())
+        tar_s = min(tar_s, tar())
+        if error is None:
+            seconds, error = pipreqs()
+            if seconds is not None:
+                pip_s = seconds if pip_s is None else min(pip_s, seconds)
+    if error is not None:
+        pip_s = None
+    return fw_s, tar_s, pip_s, error
 
 
 def tree_stats(directory: Path) -> Tree:
@@ -337,11 +370,12 @@ def measure_trees(
         data = checkout(gitdir, label.commit, target)
         tars[label.repo] = data
         tree = tree_stats(target)
-        fw_s = best_of(repeat, lambda t=target: scan_path(t))
-        tar_s = best_of(repeat, lambda d=data: scan_tar_stream(io.BytesIO(d), strip_top=False))
-        pip_s, error = pipreqs_run(target)
-        if pip_s is not None:
-            pip_s = min([pip_s] + [pipreqs_run(target)[0] or pip_s for _ in range(repeat - 1)])
+        fw_s, tar_s, pip_s, error = alternating(
+            repeat,
+            lambda t=target: timed(lambda: scan_path(t)),
+            lambda d=data: timed(lambda: scan_tar_stream(io.BytesIO(d), strip_top=False)),
+            lambda t=target: pipreqs_run(t),
+        )
         timings.append(Timing(label.repo, tree, fw_s, tar_s, pip_s, error))
         shown = f"{pip_s:.3f}s" if pip_s is not None else f"stopped ({error})"
         print(
@@ -531,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mirrors", type=Path, required=True, help="DIR with OWNER+REPO/repo")
     parser.add_argument("--labels", type=Path, default=accuracy.LABELS)
-    parser.add_argument("--repeat", type=int, default=3, help="best of N timings (default 3)")
+    parser.add_argument("--repeat", type=int, default=5, help="best of N timings (default 5)")
     parser.add_argument("--rss-bytes", type=int, default=1_000 * MB, help="synthetic stream")
     parser.add_argument("--skip-rss", action="store_true")
     args = parser.parse_args(argv)

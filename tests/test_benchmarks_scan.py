@@ -159,6 +159,40 @@ def test_totals_compare_only_trees_both_tools_read() -> None:
     assert scan_speed.rate(10, 0) == float("inf")
 
 
+def test_tools_take_turns_and_each_keeps_its_best() -> None:
+    calls: list[str] = []
+
+    def tool(name: str, times: list[float]) -> object:
+        def run() -> float:
+            calls.append(name)
+            return times.pop(0)
+
+        return run
+
+    pip_times = [(3.0, None), (2.0, None), (2.5, None)]
+
+    def pipreqs() -> tuple[float | None, str | None]:
+        calls.append("pip")
+        return pip_times.pop(0)
+
+    best = scan_speed.alternating(
+        3, tool("fw", [0.3, 0.1, 0.2]), tool("tar", [0.5, 0.6, 0.4]), pipreqs
+    )
+    assert best == (0.1, 0.4, 2.0, None)
+    assert calls == ["fw", "tar", "pip"] * 3  # in turn, not each tool three times in a row
+
+    calls.clear()
+    stops = [(None, "SyntaxError in a.py: print")]
+    best = scan_speed.alternating(
+        2,
+        tool("fw", [0.3, 0.2]),
+        tool("tar", [0.5, 0.4]),
+        lambda: (calls.append("pip"), stops[0])[1],
+    )
+    assert best == (0.2, 0.4, None, "SyntaxError in a.py: print")
+    assert calls == ["fw", "tar", "pip", "fw", "tar"]  # a stopped pipreqs is not run again
+
+
 def test_scaling_lines_give_rate_per_core_and_speed_up() -> None:
     runs = [
         scan_speed.PoolRun(processes=1, seconds=2.0, bytes=1_000_000_000, files=10_000),
