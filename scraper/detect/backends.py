@@ -81,26 +81,13 @@ class BackendFinder:
         self._compile()
 
     def _compile(self) -> None:
-        variables = self.variables
-        self.json_files = {f: v for v in variables.values() for f in v.json_files}
-        self.json_needles = [(f, f.encode()) for f in self.json_files]
-        self.libraries = {v.library: v for v in variables.values()}
-        self.by_library: dict[str, list[BackendVariable]] = {}
-        for variable in variables.values():
-            self.by_library.setdefault(variable.library, []).append(variable)
-        self.version_libraries = [
-            (v.library, v.library.encode(), v) for v in variables.values()
-            if v.lists_backend_from is not None or v.lists_backend_apis
-        ]  # fmt: skip
-        # The needles and regular expressions depend only on the variables' names, libraries
-        # and version APIs: compiled once per such table, not once per scan (a scan of a small
-        # repository spent a quarter of its time here).
-        patterns = _patterns(
-            tuple(
-                (v.name, v.library, v.lists_backend_apis, v.lists_backend_from is not None)
-                for v in variables.values()
-            )
-        )
+        compiled = _compiled(self.variables)
+        self.json_files = compiled.json_files
+        self.json_needles = compiled.json_needles
+        self.libraries = compiled.libraries
+        self.by_library = compiled.by_library
+        self.version_libraries = compiled.version_libraries
+        patterns = compiled.patterns
         self.needles = patterns.needles
         self.str_needles = patterns.str_needles
         if patterns.python is None:
@@ -114,7 +101,7 @@ class BackendFinder:
         self.declared = patterns.declared
         self.apis = patterns.apis
         self.api_roots = patterns.api_roots
-        self.any_api_root = frozenset().union(*self.api_roots.values())
+        self.any_api_root = compiled.any_api_root
 
     # -- reading files ---------------------------------------------------------------------------
 
@@ -434,6 +421,63 @@ def _patterns(variables: tuple[tuple[str, str, tuple[str, ...], bool], ...]) -> 
         needles, str_needles, python, shell, env_magic, docker_env, yaml, json_backend,
         declared, apis, api_roots,
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """What :class:`BackendFinder` derives from a table's variables (read only)."""
+
+    json_files: dict[str, BackendVariable]  # keras.json -> its variable
+    json_needles: list[tuple[str, bytes]]
+    libraries: dict[str, BackendVariable]
+    by_library: dict[str, list[BackendVariable]]
+    version_libraries: list[tuple[str, bytes, BackendVariable]]
+    patterns: _Patterns
+    any_api_root: frozenset[str]
+
+
+# variables dict -> what is derived from it, by identity: a scan of a small repository spent
+# a sixth of its time deriving it again. The entry holds the dict itself, so its id cannot be
+# reused while the entry lives.
+_COMPILED: dict[int, tuple[dict[str, BackendVariable], _Compiled]] = {}
+
+
+def _compiled(variables: dict[str, BackendVariable]) -> _Compiled:
+    entry = _COMPILED.get(id(variables))
+    if entry is not None and entry[0] is variables:
+        return entry[1]
+    if len(_COMPILED) >= 16:  # bounded (tests build many tables)
+        _COMPILED.clear()
+    compiled = _compile(variables)
+    _COMPILED[id(variables)] = (variables, compiled)
+    return compiled
+
+
+def _compile(variables: dict[str, BackendVariable]) -> _Compiled:
+    json_files = {f: v for v in variables.values() for f in v.json_files}
+    by_library: dict[str, list[BackendVariable]] = {}
+    for variable in variables.values():
+        by_library.setdefault(variable.library, []).append(variable)
+    # The needles and regular expressions depend only on the variables' names, libraries
+    # and version APIs: shared by the tables with the same ones.
+    patterns = _patterns(
+        tuple(
+            (v.name, v.library, v.lists_backend_apis, v.lists_backend_from is not None)
+            for v in variables.values()
+        )
+    )
+    versioned = [
+        v for v in variables.values() if v.lists_backend_from is not None or v.lists_backend_apis
+    ]
+    return _Compiled(
+        json_files=json_files,
+        json_needles=[(f, f.encode()) for f in json_files],
+        libraries={v.library: v for v in variables.values()},
+        by_library=by_library,
+        version_libraries=[(v.library, v.library.encode(), v) for v in versioned],
+        patterns=patterns,
+        any_api_root=frozenset().union(*patterns.api_roots.values()),
+    )
 
 
 def _occurrences(text: str, literal: str) -> list[int]:

@@ -113,6 +113,12 @@ _CONTINUATION = re.compile(r"\\[ \t]*\r?\n")  # a Dockerfile line continued
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')  # the strings of RUN ["pip", "install", ...]
 
 
+def _uncommented(line: str) -> str:
+    """``line`` up to its comment (see ``_COMMENT``). Most lines hold no "#": the pattern, tried
+    at every character, is not run on them."""
+    return _COMMENT.split(line, maxsplit=1)[0] if "#" in line else line
+
+
 # -- requirements.txt -------------------------------------------------------------------------
 
 
@@ -121,7 +127,7 @@ def parse_requirements(text: str) -> Manifest:
     ``-e <url>#egg=name`` gives ``name``."""
     out = Manifest()
     for raw in text.replace("\\\n", " ").splitlines():
-        line = _COMMENT.split(raw, maxsplit=1)[0].strip()
+        line = _uncommented(raw).strip()
         if not line:
             continue
         if line.startswith("-"):
@@ -416,7 +422,7 @@ def parse_conda_env(text: str) -> Manifest:
     section = None
     pip_indent: int | None = None
     for raw in text.splitlines():
-        line = _COMMENT.split(raw, maxsplit=1)[0].rstrip()
+        line = _uncommented(raw).rstrip()
         if not line.strip():
             continue
         if not line[0].isspace() and not line.startswith("-"):

@@ -24,8 +24,11 @@ _FOREIGN_MAGICS = frozenset(
 _JSON_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
 _SALVAGE_KEY = re.compile(r'"(cell_type|source|input)"\s*:\s*')
 _SEPARATOR = re.compile(r"[\s,]*")
-# A line (of ``source.split("\n")``) whose ``lstrip()`` starts with "!" or "%".
-_MAGIC_LINE = re.compile(r"^[^\S\n]*[!%]", re.M)
+# A line (of ``source.split("\n")``) whose ``lstrip()`` starts with "!" or "%": the first line,
+# or one after a "\n". Two patterns, not one with re.M "^": a search for the literal "\n" jumps
+# from line end to line end, where "^" was tried at every character (most of split_cell's time).
+_MAGIC_FIRST_LINE = re.compile(r"[^\S\n]*[!%]")
+_MAGIC_NEXT_LINE = re.compile(r"\n[^\S\n]*[!%]")
 _LINE_BREAK = re.compile(
     "[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]"
 )  # where str.splitlines splits
@@ -75,7 +78,7 @@ def split_cell(source: str, out: NotebookCode) -> str:
     """The Python of one cell (magics blanked, line count kept); installs go to ``out``."""
     if "%" not in source and "!" not in source:  # no magic, no shell escape: as it is
         return source
-    if _MAGIC_LINE.search(source) is None:  # "%" and "!" only inside lines ("%d" % x, !=)
+    if not _has_magic_line(source):  # "%" and "!" only inside lines ("%d" % x, !=)
         return source
     lines = source.split("\n")
     first = lines[0].strip() if lines else ""
@@ -99,6 +102,13 @@ def split_cell(source: str, out: NotebookCode) -> str:
         else:
             kept.append(line)
     return "\n".join(kept)
+
+
+def _has_magic_line(source: str) -> bool:
+    """True when a line of ``source`` is a line magic or a shell escape."""
+    return (
+        _MAGIC_FIRST_LINE.match(source) is not None or _MAGIC_NEXT_LINE.search(source) is not None
+    )
 
 
 def notebook_code(data: bytes) -> NotebookCode:
@@ -243,6 +253,8 @@ def lua_requires(text: str) -> list[str]:
         text = text[: end.start()]
     found = []
     for line in text.splitlines():
+        if "require" not in line:  # nor in its code: most lines, not split at "--"
+            continue
         code = line.split("--", 1)[0]
         if "require" in code:
             found.extend(m.group(1) for m in _LUA_REQUIRE.finditer(code))

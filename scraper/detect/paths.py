@@ -208,14 +208,14 @@ def wants(path: str) -> bool:
 
 def path_role(path: str) -> str:
     """The part of the repository a file belongs to (see the module docstring)."""
-    if path.isascii():  # one lower() for the whole path (per part otherwise: final sigma)
-        lowered = path.lower().split("/")
-    else:
-        lowered = [part.lower() for part in path.split("/")]
-    low = lowered.pop()
+    directory, slash, name = path.rpartition("/")
+    where = _directory_role(directory) if slash else ""
+    low = name.lower()
+    if _NAME_HINT.search(low) is None:  # most files: no rule on the file name can apply
+        return where or "own"
     if low.endswith(("_pb2.py", "_pb2_grpc.py")):
         return "generated"
-    if not _VENDORED_DIRS.isdisjoint(lowered):
+    if where == "vendored":
         return "vendored"
     if "convert" in low or "2pt" in low or "2tf" in low or "2torch" in low or "2pytorch" in low:
         stem = low.rsplit(".", 1)[0]
@@ -224,16 +224,51 @@ def path_role(path: str) -> str:
     if low in ("setup.py", "conftest.py") or (low.startswith("setup_") and low.endswith(".py")):
         return "setup"
     if (
-        not _TEST_DIRS.isdisjoint(lowered)
+        where == "test"
         or (low.startswith("test_") and low.endswith(".py"))
         or low.endswith("_test.py")
     ):
         return "test"
-    if not _DOC_DIRS.isdisjoint(lowered):
+    return where or "own"  # docs, example
+
+
+# Found in every file name that a rule of path_role tests (_pb2, convert, 2pt, 2tf, 2torch,
+# 2pytorch, setup.py, setup_, conftest.py, test_, _test.py); one search instead of those
+# tests on the common name.
+_NAME_HINT = re.compile("_pb2|convert|2p|2t|setup|test")
+
+
+# directory -> what its parts make of the files under it ("vendored", "test", "docs",
+# "example" or ""): the files of a repository share few directories, and splitting and
+# testing every path's directories again was most of path_role's cost.
+_DIRECTORY_ROLES: dict[str, str] = {}
+
+
+def _directory_role(directory: str) -> str:
+    role = _DIRECTORY_ROLES.get(directory)
+    if role is None:
+        if directory.isascii():  # one lower() for all parts (per part otherwise: final sigma)
+            parts = directory.lower().split("/")
+        else:
+            parts = [part.lower() for part in directory.split("/")]
+        role = _parts_role(parts)
+        if len(_DIRECTORY_ROLES) >= 4096:  # bounded: directories differ across repositories
+            _DIRECTORY_ROLES.clear()
+        _DIRECTORY_ROLES[directory] = role
+    return role
+
+
+def _parts_role(parts: list[str]) -> str:
+    """The role of the directory parts, in path_role's order of precedence."""
+    if not _VENDORED_DIRS.isdisjoint(parts):
+        return "vendored"
+    if not _TEST_DIRS.isdisjoint(parts):
+        return "test"
+    if not _DOC_DIRS.isdisjoint(parts):
         return "docs"
-    if not _EXAMPLE_DIRS.isdisjoint(lowered):
+    if not _EXAMPLE_DIRS.isdisjoint(parts):
         return "example"
-    return "own"
+    return ""
 
 
 def role_weight(path: str) -> float:

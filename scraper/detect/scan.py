@@ -35,6 +35,7 @@ identical copies and the repository's own modules with the paths seen so far.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 import re
@@ -184,6 +185,12 @@ class _AttributeFinder:
         return found
 
 
+@functools.lru_cache(maxsize=16)
+def _attribute_finder(prefixes: tuple[str, ...]) -> _AttributeFinder:
+    """One finder per set of prefixes (it is read only): made once, not once per scan."""
+    return _AttributeFinder(prefixes)
+
+
 _WORD_RUN = re.compile(r"\w+\Z")
 _WORD_CHAR = re.compile(r"\w")
 _BASE_START = re.compile(r"[A-Za-z_]")
@@ -213,7 +220,7 @@ class _Collector:
         self.notes = _Notes()
         self.problems: list[tuple[str, str]] = []  # the first three, shown in the reasons
         self.problem_count = 0
-        self.attributes = _AttributeFinder(tuple(table.name_prefixes))
+        self.attributes = _attribute_finder(tuple(table.name_prefixes))
         self.targets_cache = table.targets_memo  # shared by the scans using the table
         self.backends = BackendFinder(table)
 

@@ -367,6 +367,11 @@ def test_shared_patterns_never_share_the_values_of_another_table() -> None:
     usual = f("train.py", "import os", 'os.environ["KERAS_BACKEND"] = "jax"', "import keras")
     assert scan([usual], aliases=other).backends == {"keras": ["pytorch"]}
     assert scan([usual]).backends == {"keras": ["jax"]}
+    # What is derived from a table's variables is derived once per table, never shared:
+    default = BackendFinder(load_aliases())
+    assert BackendFinder(load_aliases()).libraries is default.libraries
+    assert BackendFinder(other).libraries is not default.libraries
+    assert BackendFinder(other).libraries["keras"].values["jax"] == "pytorch"
 
 
 def test_import_targets_are_remembered_per_table() -> None:

@@ -744,3 +744,89 @@ def _file_kind_before(path: str) -> str | None:
 def test_file_kind_with_its_quick_exit_gives_the_kinds_it_gave(parts: list[str]) -> None:
     path = "".join(parts)
     assert _file_kind(path) == _file_kind_before(path)
+
+
+# -- the role of a path, with the roles of its directories remembered -------------------------
+
+
+def _path_role_reference(path: str) -> str:
+    """path_role as it was written before directories' roles were remembered."""
+    from fnmatch import fnmatchcase
+
+    from scraper.detect import paths
+
+    if path.isascii():
+        lowered = path.lower().split("/")
+    else:
+        lowered = [part.lower() for part in path.split("/")]
+    low = lowered.pop()
+    if low.endswith(("_pb2.py", "_pb2_grpc.py")):
+        return "generated"
+    if not paths._VENDORED_DIRS.isdisjoint(lowered):
+        return "vendored"
+    if "convert" in low or "2pt" in low or "2tf" in low or "2torch" in low or "2pytorch" in low:
+        stem = low.rsplit(".", 1)[0]
+        if any(fnmatchcase(stem, pattern) for pattern in paths._CONVERTER_PATTERNS):
+            return "converter"
+    if low in ("setup.py", "conftest.py") or (low.startswith("setup_") and low.endswith(".py")):
+        return "setup"
+    if (
+        not paths._TEST_DIRS.isdisjoint(lowered)
+        or (low.startswith("test_") and low.endswith(".py"))
+        or low.endswith("_test.py")
+    ):
+        return "test"
+    if not paths._DOC_DIRS.isdisjoint(lowered):
+        return "docs"
+    if not paths._EXAMPLE_DIRS.isdisjoint(lowered):
+        return "example"
+    return "own"
+
+
+_PATH_PARTS = st.sampled_from(
+    ["src", "third_party", "vendor", "tests", "test", "docs", "examples", "Tests", "models",
+     "ΣΑΣ", "x"]
+)  # fmt: skip
+_FILE_NAMES = st.sampled_from(
+    ["train.py", "model_pb2.py", "convert_tf_to_pytorch.py", "tf2torch.py", "setup.py",
+     "setup_cuda.py", "conftest.py", "test_model.py", "model_test.py", "SETUP.PY",
+     "Test_x.py", "utils.py", "convert.py", "2pt.py", "ΣΑΣ.py", "readme.md"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PATH_PARTS, max_size=4), _FILE_NAMES)
+def test_path_role_with_remembered_directories_gives_the_roles_it_gave(
+    parts: list[str], name: str
+) -> None:
+    from scraper.detect.paths import path_role
+
+    path = "/".join([*parts, name])
+    assert path_role(path) == _path_role_reference(path)
+    assert path_role(path) == _path_role_reference(path)  # the directory's role remembered
+
+
+# -- a cell's magic lines, without a "^" tried at every character ------------------------------
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.sampled_from(["\n", " ", "\t", "!", "%", "x", "\r", "%%", "a != b"]), max_size=20)
+)
+def test_magic_line_test_finds_what_the_multiline_pattern_found(parts: list[str]) -> None:
+    from scraper.detect.notebooks import _has_magic_line
+
+    source = "".join(parts)
+    assert _has_magic_line(source) == (re.search(r"^[^\S\n]*[!%]", source, re.M) is not None)
+
+
+# -- a manifest line's comment, cut without the pattern on lines that hold no "#" --------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["torch", "#", " ", "\t", "==1.0", "x#y", "# c"]), max_size=8))
+def test_uncommented_cuts_where_the_comment_pattern_cut(parts: list[str]) -> None:
+    from scraper.detect.manifests import _COMMENT, _uncommented
+
+    line = "".join(parts)
+    assert _uncommented(line) == _COMMENT.split(line, maxsplit=1)[0]
