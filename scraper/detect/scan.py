@@ -236,9 +236,7 @@ class _Collector:
         kind = file_kind(path)
         if kind == "python":  # most files: their imports, and backend settings
             self._python(path, data, "code")
-            last = self.pending_code[-1] if self.pending_code else None
-            roots = {e[0] for e in last.entries} if last and last.path is path else ()
-            self.backends.add(path, kind, data, roots=roots)
+            self.backends.add(path, kind, data, roots=self._roots_of(path))
             if self.pending_files >= PENDING_CAP:
                 self._fold()
             return
@@ -269,14 +267,19 @@ class _Collector:
                     hits.append(Hit(framework, path, "config", 1, (image,)))
             self._hits(hits)
         if kind in BACKEND_KINDS:
-            last = self.pending_code[-1] if self.pending_code else None
-            roots = {e[0] for e in last.entries} if last and last.path is path else ()
+            roots = self._roots_of(path)
             if found is None:
                 self.backends.add(path, kind, data, roots=roots)
             else:
                 self.backends.add(path, kind, data, found.code, found.shell, roots)
         if self.pending_files >= PENDING_CAP:
             self._fold()
+
+    def _roots_of(self, path: str) -> set[str] | tuple[()]:
+        """The import roots the alias table knows of the code file just added (the backend
+        pass looks for version APIs only in files importing the library), () for none."""
+        last = self.pending_code[-1] if self.pending_code else None
+        return {e[0] for e in last.entries} if last and last.path is path else ()
 
     def _layout(self, path: str) -> None:
         """Remember what a ``.py`` path says about the layout: the repository's own top-level
