@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 from scraper.detect.aliases import AliasTable, BackendVariable
 from scraper.detect.paths import OWN_CODE_WEIGHT, role_weight
@@ -361,7 +361,9 @@ class _Patterns:
     api_roots: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
-@lru_cache(maxsize=16)
+# Unbounded: keyed by variable names, a process meets a handful of tables; a bounded cache
+# could evict patterns that a _COMPILED entry still shares, and two tables would stop sharing.
+@cache
 def _patterns(variables: tuple[tuple[str, str, tuple[str, ...], bool], ...]) -> _Patterns:
     """The patterns for ``(name, library, lists_backend_apis, has lists_backend_from)`` of
     each variable, in table order: everything the patterns are made of, so two tables with
